@@ -15,6 +15,7 @@ enum {
 };
 
 int ct_cli_attest(int argc, char **argv);
+int ct_cli_attest_get(int argc, char **argv);
 int ct_cli_policy(int argc, char **argv);
 int ct_cli_policy_eval(int argc, char **argv);
 int ct_cli_policy_generate(int argc, char **argv);
