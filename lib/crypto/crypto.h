@@ -38,6 +38,8 @@ CT_RESULT ct_sha512(uint8_t out[CT_SHA512_LEN], struct ct_span in);
 CT_RESULT ct_x509_parse(X509 **out, struct ct_span bytes);
 /* Reads a PEM or DER certificate file (at most CT_X509_MAX_BYTES). */
 CT_RESULT ct_x509_load_file(X509 **out, const char *path);
+/* Reads a PEM or DER X.509 CRL file (at most CT_X509_MAX_BYTES * 16). */
+CT_RESULT ct_x509_crl_load_file(X509_CRL **out, const char *path);
 /* DER encoding of a certificate appended to out. */
 CT_RESULT ct_x509_to_der(struct ct_buf *out, X509 *cert);
 /* Byte-exact equality of two certificates' DER encodings. */

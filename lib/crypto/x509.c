@@ -108,3 +108,37 @@ ct_result ct_x509_validity(X509 *cert, time_t *not_before, time_t *not_after)
 	CT_GUARD(asn1_time_to_unix(X509_get0_notAfter(cert), not_after));
 	return CT_OK;
 }
+
+ct_result ct_x509_crl_load_file(X509_CRL **out, const char *path)
+{
+	struct ct_buf b;
+	size_t max = 16u * CT_X509_MAX_BYTES;
+	ct_result res;
+	*out = NULL;
+	ct_buf_init(&b, max);
+	res = ct_file_read(&b, path, max);
+	if (!ct_ok(res))
+		goto out;
+	X509_CRL *crl = NULL;
+	if (looks_pem(ct_buf_span(&b))) {
+		BIO *bio = BIO_new_mem_buf(b.data, (int)b.len);
+		if (bio != NULL)
+			crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL);
+		BIO_free(bio);
+	} else {
+		const unsigned char *p = b.data;
+		crl = d2i_X509_CRL(NULL, &p, (long)b.len);
+		if (crl != NULL && p != b.data + b.len) {
+			X509_CRL_free(crl);
+			crl = NULL;
+		}
+	}
+	if (crl == NULL) {
+		res = CT_FAIL_OSSL(CT_ERR_PROTO, "%s: not a PEM or DER CRL", path);
+		goto out;
+	}
+	*out = crl;
+out:
+	ct_buf_dispose(&b);
+	return res;
+}
