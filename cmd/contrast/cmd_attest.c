@@ -72,8 +72,8 @@ static ct_result read_report_or_evidence(struct ct_buf *report,
 		res = ct_buf_append_span(report, ct_buf_span(&b));
 	}
 	ct_buf_dispose(&b);
-	if (!ct_ok(res))
-		return ct_error_prefix("%s", path);
+	if (!ct_ok(res) && ct_error_category() != CT_ERR_IO)
+		return ct_error_prefix("%s", path); /* IO errors name it already */
 	return res;
 }
 
@@ -253,11 +253,15 @@ static int cmd_verify(int argc, char **argv)
 	bool ev = false;
 
 	if (a.evidence != NULL) {
-		if (!ct_ok(read_report_or_evidence(&report, &table, a.evidence, &ev)))
-			goto fail;
+		if (!ct_ok(read_report_or_evidence(&report, &table, a.evidence, &ev))) {
+			if (ct_error_category() == CT_ERR_IO)
+				goto fail;
+			goto refused; /* the content is malformed: a failed check */
+		}
 		if (!ev) {
-			CT_RECORD(CT_ERR_PROTO, "%s: not DER evidence", a.evidence);
-			goto fail;
+			CT_RECORD(CT_ERR_PROTO, "snp evidence: %s: not DER evidence",
+				  a.evidence);
+			goto refused;
 		}
 	} else {
 		if (!ct_ok(ct_file_read(&report, a.report, ATTEST_INPUT_MAX))) {
@@ -345,7 +349,7 @@ static int cmd_verify(int argc, char **argv)
 	ct_result vr = ct_snp_verify(v, res, ct_buf_span(&report), &o);
 	if (!res->parsed) {
 		(void)vr;
-		goto fail;
+		goto refused;
 	}
 	if (ct_ok(vr)) {
 		print_verified(res, o.at);
@@ -358,6 +362,11 @@ static int cmd_verify(int argc, char **argv)
 			       res->findings.dropped);
 		rc = CT_EXIT_FAILED;
 	}
+	goto done;
+refused:
+	/* Malformed report or evidence: one line naming what is wrong. */
+	printf("%s\n", ct_error_message());
+	rc = CT_EXIT_FAILED;
 	goto done;
 fail:
 	ct_cli_print_error("attest verify");
