@@ -159,6 +159,22 @@ const struct ct_atls_peer *ct_atls_conn_peer(const SSL *ssl);
 /* The first refusal reason recorded on this connection ("" if none). */
 const char *ct_atls_conn_error(const SSL *ssl);
 
+/*
+ * For HTTP clients that create the SSL_CTX themselves (libcurl through
+ * struct ct_http_tls_hook): `setup` configures each new context with cfg
+ * and records into `outcome`; `check` returns CT_OK once the server was
+ * verified, else the refusal reason. The hook must outlive the request.
+ */
+struct ct_atls_client_hook {
+	struct ct_atls_config cfg;
+	struct ct_atls_outcome outcome;
+};
+
+void ct_atls_client_hook_init(struct ct_atls_client_hook *h,
+			      const struct ct_atls_config *cfg);
+CT_RESULT ct_atls_client_hook_setup(void *hook, SSL_CTX *ctx);
+CT_RESULT ct_atls_client_hook_check(void *hook);
+
 /* ---------------------------------------------------------- building blocks */
 
 /* REPORT_DATA = SHA-512(spki_der || nonce). */
