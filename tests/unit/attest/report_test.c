@@ -1,6 +1,7 @@
 /* report_test.c - SNP report parsing, TCB layouts and evidence DER. */
 #include "snp_test_util.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "attest/evidence.h"
@@ -51,6 +52,110 @@ static void parses_milan_v3_ms(void **state)
 	assert_int_equal(t.microcode, 219);
 	assert_true(ct_snp_tcb_encode(&t, r.tcb_layout) == r.reported_tcb);
 	ct_buf_dispose(&b);
+}
+
+/* Value of "- `key` = `value`" in the first section of a README, or NULL. */
+static bool readme_value(const char *text, const char *key, char *out, size_t max)
+{
+	char pat[96];
+	snprintf(pat, sizeof(pat), "- `%s` = `", key);
+	const char *p = strstr(text, pat);
+	if (p == NULL)
+		return false;
+	p += strlen(pat);
+	const char *e = strchr(p, '`');
+	if (e == NULL || (size_t)(e - p) >= max)
+		return false;
+	memcpy(out, p, (size_t)(e - p));
+	out[e - p] = '\0';
+	return true;
+}
+
+static void fmt_hex(char *out, const uint8_t *b, size_t n)
+{
+	ct_hex_format(out, b, n);
+}
+
+/* Every field the vector READMEs list matches what the parser decodes. */
+static void fields_match_readmes(void **state)
+{
+	static const char *const ids[] = { "milan-v2-virtee", "milan-v2-gsg",
+					   "milan-v3-ms", "milan-v3-azure-a",
+					   "genoa-v3-ms" };
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		char rel[128];
+		struct ct_buf rep, md;
+		snprintf(rel, sizeof(rel), "snp/reports/%s/report.bin", ids[i]);
+		snp_test_load(&rep, rel);
+		snprintf(rel, sizeof(rel), "snp/reports/%s/README.md", ids[i]);
+		snp_test_load(&md, rel);
+		const char *t = ct_buf_cstr(&md);
+		struct ct_snp_report r;
+		assert_ct_ok(ct_snp_report_parse(&r, ct_buf_span(&rep)));
+		if (r.product == CT_SNP_PRODUCT_UNKNOWN)
+			ct_snp_report_set_product(&r, CT_SNP_PRODUCT_MILAN);
+		char want[256], got[256];
+		size_t checked = 0;
+#define CHECK(key, ...)                                                     \
+	do {                                                                \
+		if (readme_value(t, key, want, sizeof(want))) {             \
+			snprintf(got, sizeof(got), __VA_ARGS__);            \
+			if (strcmp(got, want) != 0)                         \
+				fail_msg("%s %s: got %s, want %s", ids[i],  \
+					 key, got, want);                   \
+			checked++;                                          \
+		}                                                           \
+	} while (0)
+#define CHECK_HEX(key, field)                                               \
+	do {                                                                \
+		if (readme_value(t, key, want, sizeof(want))) {             \
+			fmt_hex(got, field, sizeof(field));                 \
+			if (strcmp(got, want) != 0)                         \
+				fail_msg("%s %s: got %s, want %s", ids[i],  \
+					 key, got, want);                   \
+			checked++;                                          \
+		}                                                           \
+	} while (0)
+		CHECK("version", "%u", r.version);
+		CHECK("vmpl", "%u", r.vmpl);
+		CHECK("policy", "0x%llx", (unsigned long long)r.policy);
+		CHECK("signer_info", "0x%x", r.signer_info);
+		CHECK("signing_key", "%s", ct_snp_report_signing_key(&r) == CT_SNP_KEY_VCEK ? "VCEK" : "other");
+		CHECK("platform_info", "0x%llx", (unsigned long long)r.platform_info);
+		CHECK("reported_tcb", "0x%016llx", (unsigned long long)r.reported_tcb);
+		CHECK("current_tcb", "0x%016llx", (unsigned long long)r.current_tcb);
+		CHECK("committed_tcb", "0x%016llx", (unsigned long long)r.committed_tcb);
+		CHECK("launch_tcb", "0x%016llx", (unsigned long long)r.launch_tcb);
+		struct ct_snp_tcb tc = ct_snp_tcb_decode(r.reported_tcb, r.tcb_layout);
+		CHECK("reported_tcb_parts", "{\"bl\": %u, \"tee\": %u, \"snp\": %u, \"ucode\": %u}",
+		      tc.bootloader, tc.tee, tc.snp, tc.microcode);
+		CHECK("tcb_layout", "%s", r.tcb_layout == CT_SNP_TCB_LAYOUT_LEGACY ? "legacy" : "turin");
+		CHECK_HEX("measurement", r.measurement);
+		CHECK_HEX("report_data", r.report_data);
+		CHECK_HEX("host_data", r.host_data);
+		CHECK_HEX("chip_id", r.chip_id);
+		CHECK_HEX("id_key_digest", r.id_key_digest);
+		CHECK_HEX("family_id", r.family_id);
+		CHECK_HEX("image_id", r.image_id);
+		CHECK("guest_svn", "%u", r.guest_svn);
+		CHECK("current_version", "%u.%u.%u", r.current_major, r.current_minor, r.current_build);
+		CHECK("committed_version", "%u.%u.%u", r.committed_major, r.committed_minor, r.committed_build);
+		CHECK("cpuid_fam_mod_step", "[%u, %u, %u]", r.cpuid_fam_id, r.cpuid_mod_id, r.cpuid_step);
+		CHECK("policy_decoded",
+		      "{\"abi_major\": %u, \"abi_minor\": %u, \"smt\": %s, \"migrate_ma\": %s, \"debug\": %s, \"single_socket\": %s}",
+		      (unsigned)((r.policy >> 8) & 0xFF), (unsigned)(r.policy & 0xFF),
+		      r.policy & CT_SNP_POLICY_SMT ? "true" : "false",
+		      r.policy & CT_SNP_POLICY_MIGRATE_MA ? "true" : "false",
+		      r.policy & CT_SNP_POLICY_DEBUG ? "true" : "false",
+		      r.policy & CT_SNP_POLICY_SINGLE_SOCKET ? "true" : "false");
+#undef CHECK
+#undef CHECK_HEX
+		/* v2 READMEs have no cpuid line; all others have 24 fields. */
+		assert_true(checked >= 23);
+		assert_int_equal(r.reserved_nonzero, 0);
+		ct_buf_dispose(&rep);
+		ct_buf_dispose(&md);
+	}
 }
 
 static void parses_v2_and_genoa(void **state)
@@ -237,6 +342,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parses_milan_v3_ms),
 		cmocka_unit_test(parses_v2_and_genoa),
+		cmocka_unit_test(fields_match_readmes),
 		cmocka_unit_test(turin_tcb_layout),
 		cmocka_unit_test(rejects_bad_size_and_version),
 		cmocka_unit_test(cert_table_round_trip),
