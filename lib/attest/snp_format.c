@@ -79,6 +79,37 @@ static const char *signing_key_name(enum ct_snp_signing_key k)
 	return "reserved";
 }
 
+ct_result ct_snp_kds_vcek_url(struct ct_buf *out, const struct ct_snp_report *r)
+{
+	CT_ENSURE(r->product != CT_SNP_PRODUCT_UNKNOWN, CT_ERR_USAGE,
+		  "snp: KDS URL: product unknown");
+	bool turin = r->tcb_layout == CT_SNP_TCB_LAYOUT_TURIN;
+	size_t idlen = turin ? CT_SNP_TURIN_HWID_LEN : CT_SNP_CHIP_ID_LEN;
+	CT_ENSURE(!ct_span_is_zero(ct_span_make(r->chip_id, CT_SNP_CHIP_ID_LEN)),
+		  CT_ERR_USAGE, "snp: KDS URL: CHIP_ID is masked");
+	struct ct_snp_tcb t = ct_snp_tcb_decode(r->reported_tcb, r->tcb_layout);
+	CT_GUARD(ct_buf_printf(out, "https://kdsintf.amd.com/vcek/v1/%s/",
+			       ct_snp_product_name(r->product)));
+	CT_GUARD(ct_hex_encode(out, ct_span_make(r->chip_id, idlen)));
+	if (turin)
+		CT_GUARD(ct_buf_printf(out, "?fmcSPL=%u&blSPL=%u", t.fmc, t.bootloader));
+	else
+		CT_GUARD(ct_buf_printf(out, "?blSPL=%u", t.bootloader));
+	return ct_buf_printf(out, "&teeSPL=%u&snpSPL=%u&ucodeSPL=%u", t.tee,
+			     t.snp, t.microcode);
+}
+
+static void set_kds_url(json_t *o, const struct ct_snp_report *r)
+{
+	struct ct_buf u;
+	ct_buf_init(&u, 512);
+	if (ct_ok(ct_snp_kds_vcek_url(&u, r)))
+		json_object_set_new(o, "kds_vcek_url", json_string(ct_buf_cstr(&u)));
+	else
+		ct_error_clear();
+	ct_buf_dispose(&u);
+}
+
 static json_t *report_json(const struct ct_snp_report *r)
 {
 	char buf[64];
@@ -143,6 +174,7 @@ static json_t *report_json(const struct ct_snp_report *r)
 	json_object_set_new(o, "product", json_string(ct_snp_product_name(r->product)));
 	json_object_set_new(o, "tcb_layout",
 			    json_string(l == CT_SNP_TCB_LAYOUT_TURIN ? "turin" : "legacy"));
+	set_kds_url(o, r);
 	json_t *rsv = json_array();
 	for (unsigned bit = 0; bit < 32; bit++)
 		if (r->reserved_nonzero & (1u << bit))
@@ -265,6 +297,14 @@ ct_result ct_snp_report_format_text(struct ct_buf *out,
 	}
 	CT_GUARD(text_hex(out, "signature_r", r->sig_r, 72));
 	CT_GUARD(text_hex(out, "signature_s", r->sig_s, 72));
+	struct ct_buf u;
+	ct_buf_init(&u, 512);
+	if (ct_ok(ct_snp_kds_vcek_url(&u, r)))
+		res = ct_buf_printf(out, "%-20s %s\n", "kds_vcek_url", ct_buf_cstr(&u));
+	else
+		ct_error_clear();
+	ct_buf_dispose(&u);
+	CT_GUARD(res);
 	for (unsigned bit = 0; bit < 32; bit++)
 		if (r->reserved_nonzero & (1u << bit))
 			CT_GUARD(ct_buf_printf(out, "%-20s non-zero %s\n", "warning",

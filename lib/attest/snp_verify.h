@@ -191,4 +191,11 @@ CT_RESULT ct_snp_report_format_text(struct ct_buf *out,
 CT_RESULT ct_snp_report_format_json(struct ct_buf *out,
 				    const struct ct_snp_report *r);
 
+/*
+ * Appends AMD KDS's URL for the VCEK that signs this report (product from
+ * the report, CHIP_ID, REPORTED_TCB; Turin: 8-byte hwID and fmcSPL). Fails
+ * (CT_ERR_USAGE) when the product is unknown or CHIP_ID is masked.
+ */
+CT_RESULT ct_snp_kds_vcek_url(struct ct_buf *out, const struct ct_snp_report *r);
+
 #endif /* CT_ATTEST_SNP_VERIFY_H */

@@ -6,6 +6,7 @@
 
 #include "attest/evidence.h"
 #include "attest/snp.h"
+#include "attest/snp_verify.h"
 
 static void hex_eq(const uint8_t *b, size_t n, const char *want)
 {
@@ -148,10 +149,15 @@ static void fields_match_readmes(void **state)
 		      r.policy & CT_SNP_POLICY_MIGRATE_MA ? "true" : "false",
 		      r.policy & CT_SNP_POLICY_DEBUG ? "true" : "false",
 		      r.policy & CT_SNP_POLICY_SINGLE_SOCKET ? "true" : "false");
+		struct ct_buf url;
+		ct_buf_init(&url, 512);
+		assert_ct_ok(ct_snp_kds_vcek_url(&url, &r));
+		CHECK("kds_vcek_url", "%s", ct_buf_cstr(&url));
+		ct_buf_dispose(&url);
 #undef CHECK
 #undef CHECK_HEX
 		/* v2 READMEs have no cpuid line; all others have 24 fields. */
-		assert_true(checked >= 23);
+		assert_true(checked >= 24);
 		assert_int_equal(r.reserved_nonzero, 0);
 		ct_buf_dispose(&rep);
 		ct_buf_dispose(&md);

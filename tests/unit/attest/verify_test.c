@@ -435,6 +435,19 @@ static void turin_v5_with_custom_root(void **state)
 	assert_int_equal(rep.tcb_layout, CT_SNP_TCB_LAYOUT_TURIN);
 	assert_true(rep.launch_mit_vector == 3);
 	assert_true(rep.current_mit_vector == 7);
+	struct ct_buf url;
+	ct_buf_init(&url, 512);
+	assert_ct_ok(ct_snp_kds_vcek_url(&url, &rep));
+	assert_string_equal(ct_buf_cstr(&url), "https://kdsintf.amd.com/vcek/v1/Turin/"
+			    "59790fb1c39f35c1?fmcSPL=1&blSPL=1&teeSPL=1&snpSPL=4&ucodeSPL=81");
+	ct_buf_dispose(&url);
+	struct ct_buf txt;
+	ct_buf_init(&txt, 1u << 16);
+	assert_ct_ok(ct_snp_report_format_text(&txt, &rep));
+	assert_non_null(strstr(ct_buf_cstr(&txt), "(fmc=1 bl=1 tee=1 snp=4 ucode=81)"));
+	assert_non_null(strstr(ct_buf_cstr(&txt), "launch_mit_vector    0x3"));
+	assert_non_null(strstr(ct_buf_cstr(&txt), "warning              non-zero unknown PLATFORM_INFO bits"));
+	ct_buf_dispose(&txt);
 	/* Bit 6 of PLATFORM_INFO is unknown: shown, not fatal. */
 	assert_true(rep.reserved_nonzero & CT_SNP_RSV_PLATFORM_BITS);
 
