@@ -351,6 +351,11 @@ static int cmd_verify(int argc, char **argv)
 		(void)vr;
 		goto refused;
 	}
+	/* Unknown bits never decide; they are shown so operators notice. */
+	for (unsigned bit = 0; bit < 32; bit++)
+		if (res->report.reserved_nonzero & (1u << bit))
+			fprintf(stderr, "note: non-zero %s (signed; not a failure)\n",
+				ct_snp_reserved_name((enum ct_snp_reserved)(1u << bit)));
 	if (ct_ok(vr)) {
 		print_verified(res, o.at);
 		rc = CT_EXIT_OK;

@@ -50,6 +50,9 @@ check "flipped measurement bit" 1 '^snp: signature invalid' -- V --report "$TMP/
 cp "$D/reports/milan-v3-ms/report.bin" "$TMP/sig.bin"
 printf '\x00' | dd of="$TMP/sig.bin" bs=1 seek=$((0x2A0)) conv=notrunc status=none
 check "flipped signature" 1 '^snp: signature invalid' -- V --report "$TMP/sig.bin" --vcek "$D/reports/milan-v3-ms/vcek.der" --at $AT
+cp "$D/reports/milan-v3-ms/report.bin" "$TMP/tail.bin"
+printf '\x01' | dd of="$TMP/tail.bin" bs=1 seek=$((0x330)) conv=notrunc status=none
+check "reserved unsigned byte: shown, not fatal" 0 'note: non-zero reserved signature bytes' -- V --report "$TMP/tail.bin" --vcek "$D/reports/milan-v3-ms/vcek.der" --at $AT
 head -c 1183 "$D/reports/milan-v3-ms/report.bin" >"$TMP/short.bin"
 check "truncated report" 1 '^snp: report size: got 1183 bytes, want 1184' -- V --report "$TMP/short.bin" --vcek "$D/reports/milan-v3-ms/vcek.der" --at $AT
 { cat "$D/reports/milan-v3-ms/report.bin"; printf 'x'; } >"$TMP/long.bin"
