@@ -25,6 +25,16 @@
 
 #include "base/base.h"
 
+/* Coordinator ports (DESIGN.md §4.5). */
+#define CT_HTTP_PORT_USER_API 1313   /* aTLS, Coordinator attests */
+#define CT_HTTP_PORT_ATTEST_API 1314 /* plain HTTP */
+#define CT_HTTP_PORT_MESH_API 7777   /* mutual aTLS */
+#define CT_HTTP_PORT_OPS 9102        /* probes and metrics, plain */
+/* Body limits of the Coordinator's routes (Contrast uses the same). */
+#define CT_HTTP_BODY_ATTEST_MAX 1024u
+#define CT_HTTP_BODY_MANIFEST_MAX (16u << 20)
+#define CT_HTTP_BODY_SMALL_MAX (64u * 1024u)
+
 #define CT_HTTP_ROUTES_MAX 32u
 #define CT_HTTP_PATH_MAX 256u
 #define CT_HTTP_ERROR_LOG_MAX 256u
@@ -122,6 +132,48 @@ CT_RESULT ct_http_reply_json(struct ct_http_response *resp, int status,
 CT_RESULT ct_http_json_set_base64(json_t *obj, const char *key,
 				  struct ct_span s);
 
+/* ------------------------------------------------------ ops: probes, metrics */
+
+#define CT_METRICS_SERIES_MAX 128u
+
+enum ct_metric_type { CT_METRIC_COUNTER, CT_METRIC_GAUGE };
+
+/* A bounded, thread-safe table of metric series (name + label string). */
+struct ct_metrics;
+CT_RESULT ct_metrics_new(struct ct_metrics **out);
+void ct_metrics_free(struct ct_metrics *m);
+/* HELP/TYPE lines for a metric name (idempotent). */
+CT_RESULT ct_metrics_describe(struct ct_metrics *m, const char *name,
+			      enum ct_metric_type type, const char *help);
+/*
+ * Adds to / sets a series, creating it on first use. `labels` is our own
+ * constant text such as `server="userapi",code="200"` (never request data).
+ * Series beyond CT_METRICS_SERIES_MAX are dropped. NULL m is a no-op.
+ */
+void ct_metrics_add(struct ct_metrics *m, const char *name, const char *labels,
+		    int64_t delta);
+void ct_metrics_set(struct ct_metrics *m, const char *name, const char *labels,
+		    int64_t value);
+int64_t ct_metrics_get(struct ct_metrics *m, const char *name, const char *labels);
+/* Prometheus text exposition format 0.0.4, appended to out. */
+CT_RESULT ct_metrics_render(struct ct_metrics *m, struct ct_buf *out);
+
+/* Probe callbacks: NULL means "always OK". Must outlive the router. */
+struct ct_http_ops {
+	bool (*startup)(void *arg);
+	bool (*liveness)(void *arg);
+	bool (*readiness)(void *arg);
+	void *arg;
+	struct ct_metrics *metrics;
+};
+
+/*
+ * Adds GET /probe/startup, /probe/liveness, /probe/readiness (200
+ * {"status":"ok"} or 503 {"error":"<probe> probe failed"}) and GET /metrics.
+ */
+CT_RESULT ct_http_ops_register(struct ct_http_router *r,
+			       const struct ct_http_ops *ops);
+
 /* ----------------------------------------------------------------- server */
 
 struct event_base;
@@ -137,6 +189,7 @@ struct ct_http_server_config {
 				     accepting pauses until one closes */
 	unsigned timeout_s;       /* read/write idle timeout; 0: 30 */
 	size_t max_header_size;   /* 0: 16 KiB */
+	struct ct_metrics *metrics; /* optional: contrast_http_requests_total */
 };
 
 CT_RESULT ct_http_server_start(struct event_base *base,

@@ -34,6 +34,7 @@
 #define DEFAULT_TIMEOUT_S 30u
 #define DEFAULT_MAX_HEADERS (16u * 1024u)
 #define NAME_LEN 32
+#define REQUESTS_METRIC "contrast_http_requests_total"
 
 struct run_state;
 
@@ -56,6 +57,7 @@ struct ct_http_server {
 	uint16_t port;
 	struct conn_tracker *tracker;
 	struct run_state *run;
+	struct ct_metrics *metrics;
 };
 
 struct run_state {
@@ -210,6 +212,12 @@ static void handle(struct evhttp_request *ereq, void *arg)
 		     resp.body.len);
 	evhttp_send_reply(ereq, resp.status, ct_http_status_reason(resp.status),
 			  NULL);
+	if (s->metrics != NULL) {
+		char labels[NAME_LEN + 32];
+		snprintf(labels, sizeof(labels), "server=\"%s\",code=\"%d\"", s->name,
+			 resp.status);
+		ct_metrics_add(s->metrics, REQUESTS_METRIC, labels, 1);
+	}
 	ct_log(resp.status >= 500 ? CT_LOG_ERROR : CT_LOG_INFO,
 	       "http %s: %s %s %.64s -> %d (%zu B in, %zu B out, %.1f ms)%s%s",
 	       s->name, peer, req.method, req.path, resp.status, len,
@@ -236,6 +244,15 @@ CT_RESULT ct_http_server_start(struct event_base *base,
 	s->base = base;
 	s->router = *cfg->router;
 	snprintf(s->name, sizeof(s->name), "%s", cfg->name ? cfg->name : "server");
+	/* The name appears in log lines and metric labels: keep it plain. */
+	CT_TRY_ENSURE(strspn(s->name, "abcdefghijklmnopqrstuvwxyz0123456789_-") ==
+			      strlen(s->name),
+		      CT_ERR_USAGE, "http: server name \"%s\" must be [a-z0-9_-]",
+		      s->name);
+	s->metrics = cfg->metrics;
+	if (s->metrics != NULL)
+		CT_TRY(ct_metrics_describe(s->metrics, REQUESTS_METRIC, CT_METRIC_COUNTER,
+					   "HTTP requests answered, by server and status."));
 	s->max_conns = cfg->max_connections ? cfg->max_connections
 					    : DEFAULT_MAX_CONNECTIONS;
 	if (cfg->tls != NULL) {

@@ -32,6 +32,8 @@ static struct event_base *base;
 static struct ct_http_server *servers[SRV_N];
 static struct ct_http_router router;
 static pthread_t loop_thread;
+static struct ct_metrics *metrics;
+static struct ct_http_ops ops;
 static ct_result loop_result;
 
 static CT_RESULT whoami(void *arg, const struct ct_http_request *req,
@@ -104,13 +106,19 @@ static int setup(void **state)
 	for (size_t i = 0; i < 3; i++)
 		if (!ct_ok(ct_http_router_add(&router, &routes[i])))
 			return -1;
+	if (!ct_ok(ct_metrics_new(&metrics)))
+		return -1;
+	ops.metrics = metrics;
+	if (!ct_ok(ct_http_ops_register(&router, &ops)))
+		return -1;
 	base = event_base_new();
 	SSL_CTX *key_ctx = server_ctx(CT_ATLS_CLIENT_AUTH_KEY_OPTIONAL);
 	SSL_CTX *mutual_ctx = server_ctx(CT_ATLS_CLIENT_AUTH_ATTESTED);
 	if (base == NULL || key_ctx == NULL || mutual_ctx == NULL)
 		return -1;
 	struct ct_http_server_config cfg = { .name = "plain", .bind_addr = "127.0.0.1",
-					     .router = &router, .timeout_s = 2 };
+					     .router = &router, .timeout_s = 2,
+					     .metrics = metrics };
 	if (!ct_ok(ct_http_server_start(base, &cfg, &servers[SRV_PLAIN])))
 		return -1;
 	cfg.name = "userapi";
@@ -131,6 +139,7 @@ static int teardown(void **state)
 	for (int i = 0; i < SRV_N; i++)
 		ct_http_server_free(servers[i]);
 	event_base_free(base);
+	ct_metrics_free(metrics);
 	return 0;
 }
 
@@ -189,6 +198,16 @@ static void plain_routes_over_the_wire(void **state)
 	big[sizeof(big) - 1] = '\0';
 	assert_int_equal(request(SRV_PLAIN, NULL, "POST", "/echo", "application/json",
 				 big, &out), 413);
+	/* Every answered request was counted; /metrics shows it. */
+	assert_int_equal(request(SRV_PLAIN, NULL, "GET", "/metrics", NULL, NULL, &out), 200);
+	assert_non_null(strstr(ct_buf_cstr(&out),
+			       "# TYPE contrast_http_requests_total counter\n"));
+	assert_non_null(strstr(ct_buf_cstr(&out),
+			       "contrast_http_requests_total{server=\"plain\",code=\"404\"} 1\n"));
+	assert_non_null(strstr(ct_buf_cstr(&out),
+			       "contrast_http_requests_total{server=\"plain\",code=\"415\"} 1\n"));
+	assert_int_equal(request(SRV_PLAIN, NULL, "GET", "/probe/readiness", NULL, NULL, &out),
+			 200);
 	ct_buf_dispose(&out);
 }
 
