@@ -13,6 +13,7 @@
  * attests afresh. Response size is capped; retries are the caller's.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,6 +61,8 @@ static CURLcode init_rc = CURLE_FAILED_INIT;
 
 static void init_curl(void)
 {
+	/* CURLOPT_NOSIGNAL (for threads) leaves SIGPIPE to us. */
+	signal(SIGPIPE, SIG_IGN);
 	init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
@@ -142,7 +145,10 @@ CT_RESULT ct_http_client_request(const struct ct_http_client_config *cfg,
 			res = CT_FAIL(CT_ERR_USAGE, "http: %s %s: TLS setup: %s", method,
 				      url, st.hook_error);
 		else if (https && cfg->tls->check != NULL &&
+			 (rc == CURLE_PEER_FAILED_VERIFICATION ||
+			  rc == CURLE_SSL_CONNECT_ERROR) &&
 			 !ct_ok(cfg->tls->check(cfg->tls->arg)))
+			/* The handshake failed: the hook knows why. */
 			res = ct_error_prefix("http: %s %s", method, url);
 		else
 			res = CT_FAIL(CT_ERR_IO, "http: %s %s: %s", method, url,

@@ -192,6 +192,8 @@ struct ct_http_server_config {
 	struct ct_metrics *metrics; /* optional: contrast_http_requests_total */
 };
 
+/* Also sets SIGPIPE to SIG_IGN for the process (a server must survive
+ * peers that vanish mid-write). */
 CT_RESULT ct_http_server_start(struct event_base *base,
 			       const struct ct_http_server_config *cfg,
 			       struct ct_http_server **out);

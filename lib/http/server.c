@@ -237,6 +237,8 @@ CT_RESULT ct_http_server_start(struct event_base *base,
 	CT_TRY_ENSURE(s->tracker != NULL, CT_ERR_NOMEM, "http: out of memory");
 	s->tracker->server = s;
 	pthread_once(&tracker_once, make_tracker_index);
+	/* A peer that vanished must not kill the daemon on our next write. */
+	signal(SIGPIPE, SIG_IGN);
 	CT_TRY_ENSURE(tracker_index >= 0, CT_ERR_INTERNAL,
 		      "http: no OpenSSL ex_data index");
 	CT_TRY_ENSURE(cfg->router != NULL && cfg->bind_addr != NULL, CT_ERR_USAGE,

@@ -22,7 +22,7 @@
 #include "http/http.h"
 #include "../atls/fake_attest.h"
 
-enum { SRV_PLAIN, SRV_KEY, SRV_MUTUAL, SRV_N };
+enum { SRV_PLAIN, SRV_KEY, SRV_MUTUAL, SRV_LIMITED, SRV_N };
 
 static struct fake_platform server_platform, client_platform, other_platform;
 static struct ct_atls_issuer server_issuer, client_issuer, other_issuer;
@@ -128,6 +128,12 @@ static int setup(void **state)
 	cfg.name = "meshapi";
 	cfg.tls = mutual_ctx;
 	if (!ct_ok(ct_http_server_start(base, &cfg, &servers[SRV_MUTUAL])))
+		return -1;
+	cfg.name = "limited";
+	cfg.tls = key_ctx;
+	cfg.max_connections = 2;
+	cfg.timeout_s = 30;
+	if (!ct_ok(ct_http_server_start(base, &cfg, &servers[SRV_LIMITED])))
 		return -1;
 	SSL_CTX_free(key_ctx); /* the servers hold references */
 	SSL_CTX_free(mutual_ctx);
@@ -329,6 +335,60 @@ static int connect_to(int which)
 	return fd;
 }
 
+/* A completed aTLS handshake on a raw socket (proves the server accepted). */
+static SSL *atls_connect(int which, SSL_CTX *ctx)
+{
+	SSL *ssl = NULL;
+	int fd = connect_to(which);
+	assert_true(fd >= 0);
+	assert_ct_ok(ct_atls_client_ssl_new(ctx, &ssl));
+	assert_int_equal(SSL_set_fd(ssl, fd), 1);
+	assert_int_equal(SSL_connect(ssl), 1);
+	assert_non_null(ct_atls_conn_peer(ssl));
+	return ssl;
+}
+
+static void close_ssl(SSL *ssl)
+{
+	int fd = SSL_get_fd(ssl);
+	SSL_free(ssl);
+	close(fd);
+}
+
+static void connection_cap_pauses_accepting(void **state)
+{
+	struct ct_buf out;
+	ct_buf_init(&out, 1 << 16);
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	struct ct_atls_config c = { .validators = &server_validator, .n_validators = 1 };
+	assert_ct_ok(ct_atls_client_ctx_configure(ctx, &c));
+	SSL *a = atls_connect(SRV_LIMITED, ctx);
+	SSL *b = atls_connect(SRV_LIMITED, ctx);
+	/* Two open connections: a third client waits in the backlog. */
+	char url[64];
+	struct ct_atls_client_hook hook;
+	struct ct_http_tls_hook tls = { ct_atls_client_hook_setup,
+					ct_atls_client_hook_check, &hook };
+	ct_atls_client_hook_init(&hook, &c);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%u",
+		 ct_http_server_port(servers[SRV_LIMITED]));
+	struct ct_http_client_config cfg = { url, &tls, 1, 0 };
+	long st = 0;
+	assert_ct_err(ct_http_client_request(&cfg, "GET", "/whoami", NULL,
+					     ct_span_make(NULL, 0), &st, &out),
+		      CT_ERR_IO);
+	assert_error_contains("timed out");
+	/* One closes: accepting resumes. */
+	close_ssl(a);
+	cfg.timeout_s = 10;
+	assert_ct_ok(ct_http_client_request(&cfg, "GET", "/whoami", NULL,
+					    ct_span_make(NULL, 0), &st, &out));
+	assert_int_equal(st, 200);
+	close_ssl(b);
+	SSL_CTX_free(ctx);
+	ct_buf_dispose(&out);
+}
+
 static void idle_connection_times_out(void **state)
 {
 	int fd = connect_to(SRV_KEY);
@@ -392,6 +452,7 @@ int main(void)
 		cmocka_unit_test(owner_key_reaches_handler),
 		cmocka_unit_test(mutual_atls),
 		cmocka_unit_test(concurrent_clients),
+		cmocka_unit_test(connection_cap_pauses_accepting),
 		cmocka_unit_test(idle_connection_times_out),
 		cmocka_unit_test(s_client_sees_evidence_extension),
 		cmocka_unit_test(sigterm_stops_gracefully),
