@@ -275,8 +275,8 @@ static int cmd_verify(int argc, char **argv)
 		}
 	}
 	if ((a.vcek != NULL && !ct_ok(ct_x509_load_file(&vcek, a.vcek))) ||
-	    (a.ask != NULL && !ct_ok(ct_x509_load_file(&ask, a.ask))) ||
-	    (a.ark != NULL && !ct_ok(ct_x509_load_file(&ark, a.ark))) ||
+	    (a.ask != NULL && !ct_ok(ct_x509_load_file_pick(&ask, a.ask, false))) ||
+	    (a.ark != NULL && !ct_ok(ct_x509_load_file_pick(&ark, a.ark, true))) ||
 	    (a.crl != NULL && !ct_ok(ct_x509_crl_load_file(&crl, a.crl))))
 		goto fail;
 	if (a.product != NULL && !ct_ok(ct_snp_product_parse(a.product, &o.product)))

@@ -38,6 +38,13 @@ CT_RESULT ct_sha512(uint8_t out[CT_SHA512_LEN], struct ct_span in);
 CT_RESULT ct_x509_parse(X509 **out, struct ct_span bytes);
 /* Reads a PEM or DER certificate file (at most CT_X509_MAX_BYTES). */
 CT_RESULT ct_x509_load_file(X509 **out, const char *path);
+/*
+ * Reads a file of one or more certificates (PEM bundle, e.g. AMD KDS's
+ * cert_chain = ASK then ARK, or one DER certificate) and returns the first
+ * self-issued one (`self_signed`) or the first one that is not. Fails with
+ * CT_ERR_PROTO naming the file when none fits.
+ */
+CT_RESULT ct_x509_load_file_pick(X509 **out, const char *path, bool self_signed);
 /* Reads a PEM or DER X.509 CRL file (at most CT_X509_MAX_BYTES * 16). */
 CT_RESULT ct_x509_crl_load_file(X509_CRL **out, const char *path);
 /* DER encoding of a certificate appended to out. */

@@ -142,3 +142,45 @@ out:
 	ct_buf_dispose(&b);
 	return res;
 }
+
+static bool is_self_issued(X509 *x)
+{
+	return X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0;
+}
+
+ct_result ct_x509_load_file_pick(X509 **out, const char *path, bool self_signed)
+{
+	struct ct_buf b;
+	ct_result res = CT_OK;
+	*out = NULL;
+	ct_buf_init(&b, 4 * CT_X509_MAX_BYTES);
+	CT_TRY(ct_file_read(&b, path, 4 * CT_X509_MAX_BYTES));
+	if (!looks_pem(ct_buf_span(&b))) {
+		X509 *x = NULL;
+		res = ct_x509_parse(&x, ct_buf_span(&b));
+		if (!ct_ok(res)) {
+			res = ct_error_prefix("%s", path);
+			goto out;
+		}
+		*out = x;
+		goto out;
+	}
+	BIO *bio = BIO_new_mem_buf(b.data, (int)b.len);
+	CT_TRY_ENSURE(bio != NULL, CT_ERR_NOMEM, "x509: BIO");
+	X509 *x;
+	/* A bounded bundle: at most 8 certificates are looked at. */
+	for (int i = 0; i < 8 && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL; i++) {
+		if (is_self_issued(x) == self_signed) {
+			*out = x;
+			break;
+		}
+		X509_free(x);
+	}
+	BIO_free(bio);
+	ERR_clear_error();
+	CT_TRY_ENSURE(*out != NULL, CT_ERR_PROTO, "%s: no %s certificate", path,
+		      self_signed ? "self-signed (root)" : "non-root");
+out:
+	ct_buf_dispose(&b);
+	return res;
+}

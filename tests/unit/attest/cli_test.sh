@@ -38,6 +38,7 @@ check "debug policy refused" 1 '^snp: guest policy: Debug is set' -- V --report 
 check "evidence with full table" 0 '^verified' -- V --evidence "$D/evidence/genoa-v3-ms.der" --at $AT
 check "evidence with VCEK only" 0 '^verified' -- V --evidence "$D/evidence/milan-v3-ms.der" --at $AT
 check "cert table file" 0 '^verified' -- V --report "$D/reports/genoa-v3-ms/report.bin" --cert-table "$D/evidence/genoa-v3-ms.certtable" --at $AT
+check "KDS cert_chain bundles as --ask/--ark" 0 '^verified.*AMD root' -- V --report "$D/reports/genoa-v3-ms/report.bin" --vcek "$D/reports/genoa-v3-ms/vcek.der" --ask "$D/amd-roots/genoa/cert_chain_vcek.pem" --ark "$D/amd-roots/genoa/cert_chain_vcek.pem" --at $AT
 check "genoa report against milan roots" 1 'product mismatch: report CPUID is Genoa, want Milan' -- V --report "$D/reports/genoa-v3-ms/report.bin" --vcek "$D/reports/genoa-v3-ms/vcek.der" --product Milan --at $AT
 check "ASK of another product" 1 'intermediate is CN=SEV-Genoa, want CN=SEV-Milan' -- V --report "$D/reports/milan-v3-ms/report.bin" --vcek "$D/reports/milan-v3-ms/vcek.der" --ask "$D/amd-roots/genoa/ask.der" --at $AT
 check "VCEK of another chip" 1 '^snp: chip ID mismatch' -- V --report "$D/reports/milan-v3-ms/report.bin" --vcek "$D/reports/milan-v3-azure-a/vcek.der" --at $AT

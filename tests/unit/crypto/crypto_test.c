@@ -61,6 +61,36 @@ static void loads_pem_and_der(void **state)
 	free(der);
 }
 
+static void picks_from_bundle(void **state)
+{
+	/* Turin's bundle has CRLF line endings and ends with an empty line. */
+	char *bundle = data_path("snp/amd-roots/turin/cert_chain_vlek.pem");
+	char *ark = data_path("snp/amd-roots/turin/ark.der");
+	char *asvk = data_path("snp/amd-roots/turin/asvk.der");
+	X509 *root = NULL, *inter = NULL, *a = NULL, *b = NULL;
+	assert_ct_ok(ct_x509_load_file_pick(&root, bundle, true));
+	assert_ct_ok(ct_x509_load_file_pick(&inter, bundle, false));
+	assert_ct_ok(ct_x509_load_file(&a, ark));
+	assert_ct_ok(ct_x509_load_file(&b, asvk));
+	assert_true(ct_x509_equal(root, a));
+	assert_true(ct_x509_equal(inter, b));
+	X509_free(inter);
+	/* A single DER file is returned as is; a PEM with only a root has no
+	 * non-root certificate. */
+	assert_ct_ok(ct_x509_load_file_pick(&inter, ark, false));
+	X509_free(inter);
+	char *arkpem = data_path("snp/amd-roots/turin/ark.pem");
+	assert_ct_err(ct_x509_load_file_pick(&inter, arkpem, false), CT_ERR_PROTO);
+	assert_error_contains("no non-root certificate");
+	X509_free(root);
+	X509_free(a);
+	X509_free(b);
+	free(bundle);
+	free(ark);
+	free(asvk);
+	free(arkpem);
+}
+
 static void parses_rfc3339(void **state)
 {
 	time_t t;
@@ -134,6 +164,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sha_known_answers),
 		cmocka_unit_test(loads_pem_and_der),
+		cmocka_unit_test(picks_from_bundle),
 		cmocka_unit_test(parses_rfc3339),
 		cmocka_unit_test(ecdsa_raw_le),
 	};
