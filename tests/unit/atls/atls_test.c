@@ -296,6 +296,35 @@ static void key_client_certificate_identifies_owner(void **state)
 	EVP_PKEY_free(owner);
 }
 
+/* Seedshare owners use RSA keys: digest over PKCS#1, as Contrast does. */
+static void rsa_owner_key_digest_is_pkcs1(void **state)
+{
+	struct ct_atls_issuer siss = fake_issuer(&server_platform);
+	struct ct_atls_validator cval[1] = { fake_validator(&server_platform, "s") };
+	EVP_PKEY *owner = EVP_RSA_gen(2048);
+	assert_non_null(owner);
+	struct ct_atls_config scfg = { .issuer = &siss,
+				       .client_auth = CT_ATLS_CLIENT_AUTH_KEY_OPTIONAL };
+	struct ct_atls_config ccfg = { .validators = cval, .n_validators = 1,
+				       .client_key = owner };
+	struct pair p;
+	make_ctxs(&p, &scfg, &ccfg);
+	run(&p, NULL);
+	assert_int_equal(p.s_ret, 1);
+	const struct ct_atls_peer *sp = ct_atls_conn_peer(p.s);
+	assert_non_null(sp);
+	assert_int_equal(sp->kind, CT_ATLS_PEER_KEY);
+	unsigned char *der = NULL;
+	int n = i2d_PublicKey(owner, &der);
+	uint8_t want[32];
+	assert_int_equal(EVP_Digest(der, (size_t)n, want, NULL, EVP_sha256(), NULL), 1);
+	OPENSSL_free(der);
+	assert_memory_equal(sp->key_sha256, want, 32);
+	assert_memory_not_equal(sp->spki_sha256, want, 32);
+	done(&p);
+	EVP_PKEY_free(owner);
+}
+
 static void tls12_refused(void **state)
 {
 	struct ct_atls_issuer siss = fake_issuer(&server_platform);
@@ -428,6 +457,7 @@ int main(void)
 		cmocka_unit_test(mutual_mode_both_attest),
 		cmocka_unit_test(mutual_mode_refuses_unattested_client),
 		cmocka_unit_test(key_client_certificate_identifies_owner),
+		cmocka_unit_test(rsa_owner_key_digest_is_pkcs1),
 		cmocka_unit_test(tls12_refused),
 		cmocka_unit_test(client_without_nonce_refused),
 		cmocka_unit_test(context_nonce_serves_one_connection),
