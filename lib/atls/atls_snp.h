@@ -24,4 +24,11 @@ struct ct_atls_snp_validator_ctx {
 struct ct_atls_validator ct_atls_snp_validator(const char *name,
 					       struct ct_atls_snp_validator_ctx *ctx);
 
+/*
+ * HOSTDATA (the policy hash) of a peer the SNP validator accepted; fails
+ * if the peer is not an attested SNP peer.
+ */
+CT_RESULT ct_atls_snp_peer_host_data(const struct ct_atls_peer *peer,
+				     uint8_t out[CT_SNP_HOST_DATA_LEN]);
+
 #endif /* CT_ATLS_SNP_H */

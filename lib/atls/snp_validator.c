@@ -49,3 +49,13 @@ struct ct_atls_validator ct_atls_snp_validator(const char *name,
 	struct ct_atls_validator v = { name, CT_ATLS_OID_SNP, snp_validate, ctx };
 	return v;
 }
+
+CT_RESULT ct_atls_snp_peer_host_data(const struct ct_atls_peer *peer,
+				     uint8_t out[CT_SNP_HOST_DATA_LEN])
+{
+	CT_ENSURE(peer != NULL && peer->kind == CT_ATLS_PEER_ATTESTED &&
+			  peer->claims_len == CT_SNP_REPORT_SIZE,
+		  CT_ERR_POLICY, "atls: peer is not an attested SNP peer");
+	memcpy(out, peer->claims + CT_SNP_OFF_HOST_DATA, CT_SNP_HOST_DATA_LEN);
+	return CT_OK;
+}

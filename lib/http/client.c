@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
@@ -168,5 +169,50 @@ out:
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(c);
 	ct_buf_dispose(&limited);
+	return res;
+}
+
+CT_RESULT ct_http_client_json(const struct ct_http_client_config *cfg,
+			      const char *method, const char *path,
+			      const json_t *request, long *status_out,
+			      json_t **response_out)
+{
+	ct_result res = CT_OK;
+	char *text = NULL;
+	json_t *reply = NULL;
+	struct ct_buf body;
+	long status = 0;
+	size_t max = cfg->max_response ? cfg->max_response : CT_HTTP_RESPONSE_MAX;
+
+	ct_buf_init(&body, max);
+	if (request != NULL) {
+		text = json_dumps(request, JSON_COMPACT);
+		CT_TRY_ENSURE(text != NULL, CT_ERR_NOMEM, "http: cannot encode the request");
+	}
+	CT_TRY(ct_http_client_request(cfg, method, path,
+				      text ? "application/json" : NULL,
+				      ct_span_str(text ? text : ""), &status, &body));
+	*status_out = status;
+	if (body.len > 0) {
+		json_error_t jerr;
+		reply = json_loadb((const char *)body.data, body.len,
+				   JSON_REJECT_DUPLICATES, &jerr);
+	}
+	if (status < 200 || status > 299) {
+		const char *msg = json_string_value(json_object_get(reply, "error"));
+		enum ct_err cat = status == 403 ? CT_ERR_POLICY
+				  : status >= 500 ? CT_ERR_IO : CT_ERR_PROTO;
+		res = CT_FAIL(cat, "http %ld: %.512s", status,
+			      msg ? msg : "(no error message)");
+		goto out;
+	}
+	CT_TRY_ENSURE(json_is_object(reply), CT_ERR_PROTO,
+		      "http: %s %s: reply is not a JSON object", method, path);
+	*response_out = reply;
+	reply = NULL;
+out:
+	json_decref(reply);
+	free(text);
+	ct_buf_dispose(&body);
 	return res;
 }

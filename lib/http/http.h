@@ -242,4 +242,16 @@ CT_RESULT ct_http_client_request(const struct ct_http_client_config *cfg,
 				 const char *content_type, struct ct_span body,
 				 long *status_out, struct ct_buf *body_out);
 
+/*
+ * JSON round trip: sends `request` (or no body when NULL) as
+ * application/json, expects a JSON object back. A 2xx answer is parsed
+ * into *response_out (caller json_decref's); any other status fails with
+ * CT_ERR_POLICY (403), CT_ERR_PROTO (4xx) or CT_ERR_IO (5xx) and the
+ * server's {"error": "..."} text: "http 412: no manifest configured".
+ */
+CT_RESULT ct_http_client_json(const struct ct_http_client_config *cfg,
+			      const char *method, const char *path,
+			      const json_t *request, long *status_out,
+			      json_t **response_out);
+
 #endif /* CT_HTTP_H */

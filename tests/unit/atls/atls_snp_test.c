@@ -158,7 +158,11 @@ static void snp_evidence_accepted_and_report_returned(void **state)
 	assert_non_null(p);
 	assert_int_equal(p->kind, CT_ATLS_PEER_ATTESTED);
 	assert_int_equal(p->claims_len, CT_SNP_REPORT_SIZE);
-	assert_memory_equal(p->claims + CT_SNP_OFF_HOST_DATA, host_data, 32);
+	uint8_t hd[CT_SNP_HOST_DATA_LEN];
+	assert_ct_ok(ct_atls_snp_peer_host_data(p, hd));
+	assert_memory_equal(hd, host_data, 32);
+	assert_ct_err(ct_atls_snp_peer_host_data(NULL, hd), CT_ERR_POLICY);
+	assert_error_contains("not an attested SNP peer");
 	/* The report binds this connection's certificate key. */
 	X509 *cert = SSL_get0_peer_certificate(c);
 	unsigned char *der = NULL;

@@ -217,6 +217,28 @@ static void plain_routes_over_the_wire(void **state)
 	ct_buf_dispose(&out);
 }
 
+static void json_client_round_trip(void **state)
+{
+	char url[64];
+	long st = 0;
+	json_t *reply = NULL;
+	url_of(url, sizeof(url), SRV_PLAIN);
+	struct ct_http_client_config cfg = { url, NULL, 10, 0 };
+	json_t *req = json_pack("{s:i}", "n", 7);
+	assert_ct_ok(ct_http_client_json(&cfg, "POST", "/echo", req, &st, &reply));
+	assert_int_equal(st, 200);
+	assert_int_equal(json_integer_value(json_object_get(reply, "n")), 7);
+	json_decref(reply);
+	reply = NULL;
+	/* Errors carry the server's message and a category. */
+	assert_ct_err(ct_http_client_json(&cfg, "GET", "/nothing", NULL, &st, &reply),
+		      CT_ERR_PROTO);
+	assert_int_equal(st, 404);
+	assert_string_equal(ct_error_message(), "http 404: not found");
+	assert_null(reply);
+	json_decref(req);
+}
+
 static void atls_server_attests_to_client(void **state)
 {
 	struct ct_buf out;
@@ -448,6 +470,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(plain_routes_over_the_wire),
+		cmocka_unit_test(json_client_round_trip),
 		cmocka_unit_test(atls_server_attests_to_client),
 		cmocka_unit_test(owner_key_reaches_handler),
 		cmocka_unit_test(mutual_atls),
