@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -443,4 +444,50 @@ ct_result ct_snp_verify(struct ct_snp_verifier *v,
 			       "%s (and %zu more)", f->line[0], more);
 	return CT_FAIL(crypto_failed ? CT_ERR_CRYPTO : CT_ERR_POLICY, "%s",
 		       f->line[0]);
+}
+
+ct_result ct_snp_verify_any(struct ct_snp_verifier *v,
+			    struct ct_snp_verify_result *res,
+			    struct ct_span report,
+			    const struct ct_snp_verify_opts *opts,
+			    const struct ct_snp_refvals *entries, size_t count,
+			    size_t *matched)
+{
+	CT_ENSURE(count > 0, CT_ERR_USAGE, "snp: no reference values");
+	struct ct_snp_findings *all = ct_calloc(1, sizeof(*all));
+	CT_ENSURE(all != NULL, CT_ERR_NOMEM, "snp: out of memory");
+	ct_result r = CT_OK;
+	bool crypto = false;
+	for (size_t i = 0; i < count; i++) {
+		struct ct_snp_verify_opts o = *opts;
+		o.refvals = &entries[i];
+		r = ct_snp_verify(v, res, report, &o);
+		if (ct_ok(r)) {
+			*matched = i;
+			free(all);
+			return r;
+		}
+		if (!res->parsed) {
+			free(all);
+			return r;
+		}
+		crypto = crypto || r.err == CT_ERR_CRYPTO;
+		for (size_t k = 0; k < res->findings.count; k++) {
+			if (count > 1)
+				ct_snp_findings_add(all, "snp[%zu]: %s", i,
+						    res->findings.line[k]);
+			else
+				ct_snp_findings_add(all, "%s",
+						    res->findings.line[k]);
+		}
+		all->dropped += res->findings.dropped;
+	}
+	res->findings = *all;
+	free(all);
+	size_t more = res->findings.count - 1 + res->findings.dropped;
+	if (more > 0)
+		return CT_FAIL(crypto ? CT_ERR_CRYPTO : CT_ERR_POLICY,
+			       "%s (and %zu more)", res->findings.line[0], more);
+	return CT_FAIL(crypto ? CT_ERR_CRYPTO : CT_ERR_POLICY, "%s",
+		       res->findings.line[0]);
 }

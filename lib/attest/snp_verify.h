@@ -182,6 +182,20 @@ CT_RESULT ct_snp_verify(struct ct_snp_verifier *v,
 			struct ct_snp_verify_result *res, struct ct_span report,
 			const struct ct_snp_verify_opts *opts);
 
+/*
+ * Verifies against a manifest's list of `snp` entries: CT_OK when the
+ * report satisfies at least one (`*matched` = its index). Otherwise the
+ * findings hold every entry's failures, each line prefixed "snp[<i>]: "
+ * when there is more than one entry. `opts->refvals` is ignored. The chain
+ * cache makes the extra entries cost one ECDSA verification each.
+ */
+CT_RESULT ct_snp_verify_any(struct ct_snp_verifier *v,
+			    struct ct_snp_verify_result *res,
+			    struct ct_span report,
+			    const struct ct_snp_verify_opts *opts,
+			    const struct ct_snp_refvals *entries, size_t count,
+			    size_t *matched);
+
 /* ---------------------------------------------------------- rendering */
 
 /* Appends a human-readable listing of every field (one per line). */

@@ -348,6 +348,31 @@ static void reference_values_checked(void **state)
 	ct_snp_refvals_dispose(&rv);
 }
 
+static void any_of_several_entries(void **state)
+{
+	struct ct_snp_refvals rv[2];
+	assert_ct_ok(ct_snp_refvals_parse(&rv[0], ct_span_str(milan_v3_refvals)));
+	assert_ct_ok(ct_snp_refvals_parse(&rv[1], ct_span_str(milan_v3_refvals)));
+	rv[0].measurement[0] ^= 1;
+	struct ct_buf rep;
+	snp_test_load(&rep, "snp/reports/milan-v3-ms/report.bin");
+	X509 *vcek = load_cert("snp/reports/milan-v3-ms/vcek.der");
+	struct ct_snp_verify_opts o = { .at = AT_2026, .vcek = vcek };
+	size_t m = 99;
+	assert_ct_ok(ct_snp_verify_any(verifier, &res, ct_buf_span(&rep), &o, rv, 2, &m));
+	assert_int_equal(m, 1);
+	rv[1].minimum_tcb.snp = 30;
+	assert_ct_err(ct_snp_verify_any(verifier, &res, ct_buf_span(&rep), &o, rv, 2, &m),
+		      CT_ERR_POLICY);
+	assert_finding("snp[0]: snp: measurement mismatch");
+	assert_finding("snp[1]: snp: current TCB SNPVersion=24 below minimum 30");
+	assert_int_equal(res.findings.count, 5);
+	X509_free(vcek);
+	ct_buf_dispose(&rep);
+	ct_snp_refvals_dispose(&rv[0]);
+	ct_snp_refvals_dispose(&rv[1]);
+}
+
 static void refvals_parse_errors(void **state)
 {
 	struct ct_snp_refvals rv;
@@ -688,6 +713,7 @@ int main(void)
 		cmocka_unit_test(report_size_refused),
 		cmocka_unit_test(reference_values_checked),
 		cmocka_unit_test(refvals_parse_errors),
+		cmocka_unit_test(any_of_several_entries),
 		cmocka_unit_test(turin_v5_with_custom_root),
 		cmocka_unit_test(vlek_signed_report),
 		cmocka_unit_test(embedded_roots_pinned),
