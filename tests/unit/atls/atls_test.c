@@ -5,6 +5,7 @@
  */
 #include "ct_test.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -428,6 +429,69 @@ static void ca_name_round_trip_and_rejects(void **state)
 	X509_NAME_free(name);
 }
 
+static void add_test_ext(X509 *x, size_t len)
+{
+	ASN1_OBJECT *obj = OBJ_txt2obj(CT_ATLS_OID_TEST, 1);
+	ASN1_OCTET_STRING *oct = ASN1_OCTET_STRING_new();
+	uint8_t *buf = calloc(1, len);
+	assert_non_null(buf);
+	assert_int_equal(ASN1_OCTET_STRING_set(oct, buf, (int)len), 1);
+	X509_EXTENSION *e = X509_EXTENSION_create_by_OBJ(NULL, obj, 0, oct);
+	assert_int_equal(X509_add_ext(x, e, -1), 1);
+	X509_EXTENSION_free(e);
+	ASN1_OCTET_STRING_free(oct);
+	ASN1_OBJECT_free(obj);
+	free(buf);
+}
+
+static void cert_check_refusals(void **state)
+{
+	uint8_t nonce[CT_ATLS_NONCE_LEN] = { 0 };
+	struct ct_atls_issuer iss = fake_issuer(&server_platform);
+	struct ct_atls_validator v = fake_validator(&server_platform, "t");
+	struct ct_atls_peer *peer = calloc(1, sizeof(*peer));
+	X509 *x;
+	EVP_PKEY *k;
+	assert_non_null(peer);
+
+	/* The genuine certificate passes. */
+	assert_ct_ok(ct_atls_cert_make(&iss, nonce, NULL, &x, &k));
+	assert_ct_ok(ct_atls_cert_check(x, nonce, &v, 1, peer));
+	assert_int_equal(peer->kind, CT_ATLS_PEER_ATTESTED);
+	/* Another nonce: the binding fails. */
+	nonce[0] = 1;
+	assert_ct_err(ct_atls_cert_check(x, nonce, &v, 1, peer), CT_ERR_POLICY);
+	assert_error_contains("t: fake: REPORT_DATA mismatch");
+	assert_int_equal(peer->kind, CT_ATLS_PEER_NONE);
+	nonce[0] = 0;
+
+	/* Signed by another key than the one it carries. */
+	EVP_PKEY *other = EVP_EC_gen("P-384");
+	assert_true(X509_sign(x, other, EVP_sha384()) > 0);
+	assert_ct_err(ct_atls_cert_check(x, nonce, &v, 1, peer), CT_ERR_CRYPTO);
+	assert_error_contains("self-signature is invalid");
+	assert_ct_err(ct_atls_cert_key_identity(x, peer), CT_ERR_CRYPTO);
+
+	/* Two evidence extensions of one OID are ambiguous. */
+	add_test_ext(x, 96);
+	assert_true(X509_sign(x, k, EVP_sha384()) > 0);
+	assert_ct_err(ct_atls_cert_check(x, nonce, &v, 1, peer), CT_ERR_PROTO);
+	assert_error_contains("two evidence extensions");
+	X509_free(x);
+	EVP_PKEY_free(k);
+
+	/* Oversized evidence is refused before any validator sees it. */
+	assert_ct_ok(ct_atls_cert_make(NULL, NULL, NULL, &x, &k));
+	add_test_ext(x, CT_ATLS_EVIDENCE_MAX + 1);
+	assert_true(X509_sign(x, k, EVP_sha384()) > 0);
+	assert_ct_err(ct_atls_cert_check(x, nonce, &v, 1, peer), CT_ERR_LIMIT);
+	assert_error_contains("limit 65536");
+	X509_free(x);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(other);
+	free(peer);
+}
+
 static void config_errors(void **state)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
@@ -463,6 +527,7 @@ int main(void)
 		cmocka_unit_test(context_nonce_serves_one_connection),
 		cmocka_unit_test(alpn_parser_is_strict),
 		cmocka_unit_test(ca_name_round_trip_and_rejects),
+		cmocka_unit_test(cert_check_refusals),
 		cmocka_unit_test(config_errors),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
