@@ -229,6 +229,32 @@ static void mutual_mode_both_attest(void **state)
 	done(&p);
 }
 
+/* After a HelloRetryRequest every server callback runs again. */
+static void mutual_mode_survives_hello_retry(void **state)
+{
+	struct ct_atls_issuer siss = fake_issuer(&server_platform);
+	struct ct_atls_issuer ciss = fake_issuer(&client_platform);
+	struct ct_atls_validator sval[1] = { fake_validator(&client_platform, "c") };
+	struct ct_atls_validator cval[1] = { fake_validator(&server_platform, "s") };
+	struct ct_atls_config scfg = { .issuer = &siss, .validators = sval,
+				       .n_validators = 1,
+				       .client_auth = CT_ATLS_CLIENT_AUTH_ATTESTED };
+	struct ct_atls_config ccfg = { .issuer = &ciss, .validators = cval,
+				       .n_validators = 1 };
+	struct pair p;
+	make_ctxs(&p, &scfg, &ccfg);
+	/* The client's first key share (X25519) is not acceptable: HRR. */
+	assert_int_equal(SSL_CTX_set1_groups_list(p.sctx, "P-384"), 1);
+	assert_int_equal(SSL_CTX_set1_groups_list(p.cctx, "X25519:P-384"), 1);
+	run(&p, NULL);
+	assert_int_equal(p.c_ret, 1);
+	assert_int_equal(p.s_ret, 1);
+	assert_int_equal(SSL_get_negotiated_group(p.s), NID_secp384r1);
+	assert_non_null(ct_atls_conn_peer(p.s));
+	assert_non_null(ct_atls_conn_peer(p.c));
+	done(&p);
+}
+
 static void mutual_mode_refuses_unattested_client(void **state)
 {
 	struct ct_atls_issuer siss = fake_issuer(&server_platform);
@@ -519,6 +545,7 @@ int main(void)
 		cmocka_unit_test(replayed_old_nonce_refused),
 		cmocka_unit_test(plain_certificate_without_evidence_refused),
 		cmocka_unit_test(mutual_mode_both_attest),
+		cmocka_unit_test(mutual_mode_survives_hello_retry),
 		cmocka_unit_test(mutual_mode_refuses_unattested_client),
 		cmocka_unit_test(key_client_certificate_identifies_owner),
 		cmocka_unit_test(rsa_owner_key_digest_is_pkcs1),
