@@ -4,6 +4,7 @@
 # real vectors and on adversarial inputs. TAP output.
 set -u
 BIN="$1"
+FAKE="$2"
 D="${CT_TEST_DATA:?}/snp"
 AT=2026-06-01T00:00:00Z
 TMP=$(mktemp -d)
@@ -85,6 +86,21 @@ sed 's/"Milan"/"Simulator"/' "$TMP/rv.json" >"$TMP/rv3.json"
 check "simulated values need opt-in" 1 'CONTRAST_ALLOW_SIMULATED=1' -- env -u CONTRAST_ALLOW_SIMULATED "$BIN" attest verify --report "$D/reports/milan-v3-ms/report.bin" --vcek "$D/reports/milan-v3-ms/vcek.der" --at $AT --reference-values "$TMP/rv3.json"
 echo '{"ProductName": "Milan"}' >"$TMP/rv4.json"
 check "bad reference values" 2 'TrustedMeasurement: missing' -- V --report "$D/reports/milan-v3-ms/report.bin" --vcek "$D/reports/milan-v3-ms/vcek.der" --reference-values "$TMP/rv4.json"
+
+# Simulator-like evidence from a self-made (test-only) chain.
+"$FAKE" "$TMP" || { echo "Bail out! attest_fake_evidence failed"; exit 1; }
+check "self-made ARK in cert table refused" 1 'cert table ARK \(CN=ARK-Turin\) is not the trusted Turin root' -- V --evidence "$TMP/evidence.der" --at $AT
+check "self-made chain without ARK refused" 1 '^snp: chain: ASK signature invalid: SEV-Turin is not signed by ARK-Turin' -- V --evidence "$TMP/noark.der" --at $AT
+check "trusted custom root (--ark)" 0 '^verified: SEV-SNP report v5 \(Turin\).*custom \(simulator\) root' -- V --evidence "$TMP/evidence.der" --ark "$TMP/ark.pem" --at $AT
+check "custom root, VMPL 1" 1 '^snp: VMPL mismatch: got 1, want 0' -- V --evidence "$TMP/vmpl1.der" --ark "$TMP/ark.pem" --at $AT
+check "custom root, debug" 1 '^snp: guest policy: Debug is set' -- V --evidence "$TMP/debug.der" --ark "$TMP/ark.pem" --at $AT
+check "custom root, host data" 1 '^snp: host data mismatch: got 2222' -- V --evidence "$TMP/evidence.der" --ark "$TMP/ark.pem" --at $AT --host-data "$(printf '%064d' 0)"
+check "simulated refvals refused without opt-in" 1 'CONTRAST_ALLOW_SIMULATED=1' -- env -u CONTRAST_ALLOW_SIMULATED "$BIN" attest verify --evidence "$TMP/evidence.der" --reference-values "$TMP/refvals-sim.json" --at $AT
+check "simulated refvals with opt-in" 0 '^verified.*custom \(simulator\) root' -- env CONTRAST_ALLOW_SIMULATED=1 "$BIN" attest verify --evidence "$TMP/evidence.der" --reference-values "$TMP/refvals-sim.json" --at $AT
+sed 's/"FMCVersion": 1/"FMCVersion": 2/' "$TMP/refvals-sim.json" >"$TMP/refvals-sim2.json"
+check "simulated refvals, FMC below minimum" 1 '^snp: reported TCB FMCVersion=1 below minimum 2' -- env CONTRAST_ALLOW_SIMULATED=1 "$BIN" attest verify --evidence "$TMP/evidence.der" --reference-values "$TMP/refvals-sim2.json" --at $AT
+check "real refvals with a custom root" 1 'require AMD.s root, but a custom root is trusted' -- V --evidence "$TMP/evidence.der" --ark "$TMP/ark.pem" --reference-values "$TMP/rv.json" --at $AT
+check "inspect Turin v5" 0 '^launch_mit_vector' -- "$BIN" attest inspect "$TMP/evidence.der"
 
 # Usage and unreadable input.
 check "no arguments" 2 'usage' -- "$BIN" attest
