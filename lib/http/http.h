@@ -198,6 +198,7 @@ CT_RESULT ct_http_server_start(struct event_base *base,
 			       const struct ct_http_server_config *cfg,
 			       struct ct_http_server **out);
 uint16_t ct_http_server_port(const struct ct_http_server *s);
+/* Open TLS connections; read it from the loop thread (or after the loop). */
 unsigned ct_http_server_connections(const struct ct_http_server *s);
 /* Closes the listener; open connections are served to completion. */
 void ct_http_server_stop_accepting(struct ct_http_server *s);

@@ -171,6 +171,15 @@ static SSL *request_ssl(struct evhttp_request *req)
 	return bev ? bufferevent_openssl_get_ssl(bev) : NULL;
 }
 
+/* Untrusted text for a log line: printable ASCII only, bounded. */
+static void log_safe(char *out, size_t cap, const char *in)
+{
+	size_t n = 0;
+	for (; in != NULL && *in != '\0' && n + 1 < cap; in++)
+		out[n++] = (*in >= 0x20 && *in < 0x7f) ? *in : '?';
+	out[n] = '\0';
+}
+
 static void handle(struct evhttp_request *ereq, void *arg)
 {
 	struct ct_http_server *s = arg;
@@ -218,11 +227,13 @@ static void handle(struct evhttp_request *ereq, void *arg)
 			 resp.status);
 		ct_metrics_add(s->metrics, REQUESTS_METRIC, labels, 1);
 	}
+	char path_log[80], err_log[CT_HTTP_ERROR_LOG_MAX];
+	log_safe(path_log, sizeof(path_log), req.path);
+	log_safe(err_log, sizeof(err_log), resp.error);
 	ct_log(resp.status >= 500 ? CT_LOG_ERROR : CT_LOG_INFO,
-	       "http %s: %s %s %.64s -> %d (%zu B in, %zu B out, %.1f ms)%s%s",
-	       s->name, peer, req.method, req.path, resp.status, len,
-	       resp.body.len, now_ms() - start, resp.error[0] ? ": " : "",
-	       resp.error);
+	       "http %s: %s %s %s -> %d (%zu B in, %zu B out, %.1f ms)%s%s",
+	       s->name, peer, req.method, path_log, resp.status, len,
+	       resp.body.len, now_ms() - start, err_log[0] ? ": " : "", err_log);
 	ct_http_response_dispose(&resp);
 }
 
