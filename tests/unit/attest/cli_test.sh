@@ -100,6 +100,9 @@ check "simulated refvals with opt-in" 0 '^verified.*custom \(simulator\) root' -
 sed 's/"FMCVersion": 1/"FMCVersion": 2/' "$TMP/refvals-sim.json" >"$TMP/refvals-sim2.json"
 check "simulated refvals, FMC below minimum" 1 '^snp: reported TCB FMCVersion=1 below minimum 2' -- env CONTRAST_ALLOW_SIMULATED=1 "$BIN" attest verify --evidence "$TMP/evidence.der" --reference-values "$TMP/refvals-sim2.json" --at $AT
 check "real refvals with a custom root" 1 'require AMD.s root, but a custom root is trusted' -- V --evidence "$TMP/evidence.der" --ark "$TMP/ark.pem" --reference-values "$TMP/rv.json" --at $AT
+check "CRL revoking the ASK" 1 '^snp: crl: SEV-Turin is revoked' -- V --evidence "$TMP/evidence.der" --ark "$TMP/ark.pem" --crl "$TMP/crl-revoked.der" --at $AT
+check "CRL without revocations" 0 '^verified' -- V --evidence "$TMP/evidence.der" --ark "$TMP/ark.pem" --crl "$TMP/crl-empty.pem" --at $AT
+check "unreadable CRL" 2 'not a PEM or DER CRL' -- V --evidence "$TMP/evidence.der" --ark "$TMP/ark.pem" --crl "$TMP/ark.pem" --at $AT
 check "inspect Turin v5" 0 '^launch_mit_vector' -- "$BIN" attest inspect "$TMP/evidence.der"
 
 # Usage and unreadable input.

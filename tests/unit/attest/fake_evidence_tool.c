@@ -5,7 +5,8 @@
  *
  * usage: attest_fake_evidence OUTDIR
  *   OUTDIR/evidence.der, OUTDIR/noark.der (table without the ARK), OUTDIR/ark.pem, OUTDIR/vmpl1.der (VMPL 1),
- *   OUTDIR/refvals-sim.json (Simulator entry whose SimulatorRootCA is ark.pem)
+ *   OUTDIR/refvals-sim.json (Simulator entry whose SimulatorRootCA is ark.pem),
+ *   OUTDIR/crl-revoked.der (ARK-signed CRL revoking the ASK), OUTDIR/crl-empty.pem
  */
 #include "ct_test.h"
 
@@ -55,6 +56,39 @@ static void evidence(const struct snp_fake *fk, uint8_t *r, const char *dir,
 	OPENSSL_free(dr);
 }
 
+static void write_crl(const struct snp_fake *fk, const char *dir, const char *name,
+		      bool revoke_ask, bool pem)
+{
+	X509_CRL *crl = X509_CRL_new();
+	X509_CRL_set_version(crl, 1);
+	X509_CRL_set_issuer_name(crl, X509_get_subject_name(fk->ark));
+	ASN1_TIME *t = ASN1_TIME_set(NULL, 1577836800);
+	X509_CRL_set1_lastUpdate(crl, t);
+	ASN1_TIME_set(t, 2208988800);
+	X509_CRL_set1_nextUpdate(crl, t);
+	if (revoke_ask) {
+		X509_REVOKED *rv = X509_REVOKED_new();
+		X509_REVOKED_set_serialNumber(rv, X509_get_serialNumber(fk->ask));
+		ASN1_TIME_set(t, 1600000000);
+		X509_REVOKED_set_revocationDate(rv, t);
+		X509_CRL_add0_revoked(crl, rv);
+	}
+	X509_CRL_sort(crl);
+	if (X509_CRL_sign(crl, fk->ark_key, EVP_sha384()) <= 0)
+		exit(2);
+	BIO *mem = BIO_new(BIO_s_mem());
+	if (pem)
+		PEM_write_bio_X509_CRL(mem, crl);
+	else
+		i2d_X509_CRL_bio(mem, crl);
+	char *p = NULL;
+	long n = BIO_get_mem_data(mem, &p);
+	write_file(dir, name, p, (size_t)n);
+	BIO_free(mem);
+	ASN1_TIME_free(t);
+	X509_CRL_free(crl);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -93,6 +127,8 @@ int main(int argc, char **argv)
 	ct_store_u64le(r + CT_SNP_OFF_POLICY, 0xb0000);
 	evidence(&fk, r, argv[1], "debug.der", 3);
 
+	write_crl(&fk, argv[1], "crl-revoked.der", true, false);
+	write_crl(&fk, argv[1], "crl-empty.pem", false, true);
 	BIO *mem = BIO_new(BIO_s_mem());
 	PEM_write_bio_X509(mem, fk.ark);
 	char *pem = NULL;
