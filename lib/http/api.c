@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "http/api.h"
 #include "http/http.h"
 
@@ -152,4 +154,26 @@ out:
 	if (!ct_ok(res))
 		ct_http_api_recover_dispose(out);
 	return res;
+}
+
+CT_RESULT ct_http_api_attest_report_data(const uint8_t nonce[CT_HTTP_API_NONCE_LEN],
+					 const uint8_t transition[32],
+					 struct ct_span root_ca_pem,
+					 struct ct_span mesh_ca_pem,
+					 uint8_t out[64])
+{
+	uint8_t root_h[32], mesh_h[32], msg[CT_HTTP_API_NONCE_LEN + 3 * 32];
+	CT_ENSURE(EVP_Digest(root_ca_pem.ptr, root_ca_pem.len, root_h, NULL,
+			     EVP_sha256(), NULL) == 1 &&
+			  EVP_Digest(mesh_ca_pem.ptr, mesh_ca_pem.len, mesh_h, NULL,
+				     EVP_sha256(), NULL) == 1,
+		  CT_ERR_CRYPTO, "attest: SHA-256 failed");
+	memcpy(msg, nonce, CT_HTTP_API_NONCE_LEN);
+	memcpy(msg + CT_HTTP_API_NONCE_LEN, transition, 32);
+	memcpy(msg + CT_HTTP_API_NONCE_LEN + 32, root_h, 32);
+	memcpy(msg + CT_HTTP_API_NONCE_LEN + 64, mesh_h, 32);
+	memset(out, 0, 64);
+	CT_ENSURE(EVP_Digest(msg, sizeof(msg), out, NULL, EVP_sha256(), NULL) == 1,
+		  CT_ERR_CRYPTO, "attest: SHA-256 failed");
+	return CT_OK;
 }

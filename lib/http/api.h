@@ -50,4 +50,16 @@ CT_RESULT ct_http_api_recover_decode(struct ct_span body,
 				     struct ct_http_api_recover *out);
 void ct_http_api_recover_dispose(struct ct_http_api_recover *r);
 
+/*
+ * REPORT_DATA of the attest API (DESIGN.md §4.5): SHA-256(nonce ||
+ * latest transition hash || SHA-256(root CA PEM) || SHA-256(mesh CA PEM)),
+ * zero-padded to 64 bytes. A client behind a TLS-terminating proxy
+ * recomputes it to bind the evidence to the state it was shown.
+ */
+CT_RESULT ct_http_api_attest_report_data(const uint8_t nonce[CT_HTTP_API_NONCE_LEN],
+					 const uint8_t transition[32],
+					 struct ct_span root_ca_pem,
+					 struct ct_span mesh_ca_pem,
+					 uint8_t out[64]);
+
 #endif /* CT_HTTP_API_H */

@@ -89,12 +89,29 @@ static void recover(void **state)
 	ct_http_api_recover_dispose(&r);
 }
 
+static void attest_report_data_vector(void **state)
+{
+	uint8_t nonce[32], transition[32], out[64], want[32];
+	for (int i = 0; i < 32; i++)
+		nonce[i] = (uint8_t)i;
+	memset(transition, 0xaa, sizeof(transition));
+	/* Computed independently with Python's hashlib. */
+	assert_ct_ok(ct_hex_decode_fixed(want, 32,
+		"3f173fe79d4bc8c91324fc933333f5b2406527e3f3edc82035e5e4e5dafc56e4"));
+	assert_ct_ok(ct_http_api_attest_report_data(nonce, transition,
+						    ct_span_str("ROOT"),
+						    ct_span_str("MESH"), out));
+	assert_memory_equal(out, want, 32);
+	assert_true(ct_span_is_zero(ct_span_make(out + 32, 32)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(attest_nonce),
 		cmocka_unit_test(set_manifest),
 		cmocka_unit_test(recover),
+		cmocka_unit_test(attest_report_data_vector),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
