@@ -200,6 +200,13 @@ CT_RESULT ct_http_server_start(struct event_base *base,
 uint16_t ct_http_server_port(const struct ct_http_server *s);
 /* Open TLS connections; read it from the loop thread (or after the loop). */
 unsigned ct_http_server_connections(const struct ct_http_server *s);
+/*
+ * Replaces the TLS context for connections accepted from now on (e.g. an
+ * aTLS context with the validators of a new manifest); open connections
+ * keep theirs. Loop thread only (a handler may call it). Fails on a plain
+ * server.
+ */
+CT_RESULT ct_http_server_set_tls(struct ct_http_server *s, SSL_CTX *tls);
 /* Closes the listener; open connections are served to completion. */
 void ct_http_server_stop_accepting(struct ct_http_server *s);
 /* Closes everything (connections included) and frees. NULL is fine. */

@@ -317,6 +317,18 @@ unsigned ct_http_server_connections(const struct ct_http_server *s)
 	return s->tracker->open;
 }
 
+CT_RESULT ct_http_server_set_tls(struct ct_http_server *s, SSL_CTX *tls)
+{
+	CT_ENSURE(s->tls != NULL && tls != NULL, CT_ERR_USAGE,
+		  "http %s: TLS can only be replaced on a TLS server", s->name);
+	CT_ENSURE(SSL_CTX_up_ref(tls) == 1, CT_ERR_INTERNAL,
+		  "http: cannot reference the TLS context");
+	SSL_CTX_free(s->tls); /* open connections hold their own reference */
+	s->tls = tls;
+	ct_log_info("http %s: TLS context replaced", s->name);
+	return CT_OK;
+}
+
 void ct_http_server_stop_accepting(struct ct_http_server *s)
 {
 	if (s->stopped)
