@@ -14,6 +14,11 @@
 
 /* Each group file defines one NULL-terminated table. */
 extern const struct ct_rego_builtin *const ct_rego_builtins_ops[];
+extern const struct ct_rego_builtin *const ct_rego_builtins_strings[];
+extern const struct ct_rego_builtin *const ct_rego_builtins_collections[];
+extern const struct ct_rego_builtin *const ct_rego_builtins_encoding[];
+extern const struct ct_rego_builtin *const ct_rego_builtins_sprintf[];
+extern const struct ct_rego_builtin *const ct_rego_builtins_regex[];
 
 /* Declares `static const struct ct_rego_builtin b_<fn>` for `fn`. */
 #define CT_BUILTIN(f, nm, ar) \

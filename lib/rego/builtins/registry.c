@@ -12,6 +12,10 @@
 
 static const struct ct_rego_builtin *const *groups[] = {
 	ct_rego_builtins_ops,
+	ct_rego_builtins_strings,
+	ct_rego_builtins_collections,
+	ct_rego_builtins_encoding,
+	ct_rego_builtins_sprintf,
 	NULL,
 };
 

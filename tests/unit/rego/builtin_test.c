@@ -1,0 +1,286 @@
+/*
+ * builtin_test.c - Rego built-ins called directly through the registry:
+ * each case gives the arguments as a JSON array and the expected result as
+ * Rego term text, "undefined", or "!<substring of the error>" (with the
+ * error kind checked to be a type or builtin error).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ct_test.h"
+#include "rego/builtins.h"
+
+struct bcase {
+	const char *name;
+	const char *args; /* JSON array */
+	const char *want;
+};
+
+static const struct bcase cases[] = {
+	/* operators */
+	{ "plus", "[1, 2]", "3" },
+	{ "plus", "[2.0, 1]", "3" },
+	{ "plus", "[0.1, 0.2]", "0.30000000000000004" },
+	{ "plus", "[\"a\", 1]", "!plus: operand 1 must be number but got string" },
+	{ "mul", "[123456789012345678901234567890, 10]", "1234567890123456789012345678900" },
+	{ "minus", "[10, 20000000000000000000000]", "-19999999999999999999990" },
+	{ "div", "[1, 3]", "0.3333333333333333" },
+	{ "div", "[6, 3]", "2" },
+	{ "div", "[3, 2]", "1.5" },
+	{ "div", "[1, 0]", "!div: divide by zero" },
+	{ "rem", "[7, 3]", "1" },
+	{ "rem", "[-7, 3]", "-1" },
+	{ "rem", "[7, 0]", "!modulo by zero" },
+	{ "rem", "[7.5, 2]", "!modulo on floating-point number" },
+	{ "equal", "[1, 1.0]", "true" },
+	{ "lt", "[null, false]", "true" },
+	{ "gt", "[{}, []]", "true" },
+	{ "internal.member_2", "[2, [1, 2]]", "true" },
+	{ "internal.member_2", "[2, {\"a\": 2}]", "true" },
+	{ "internal.member_2", "[\"a\", {\"a\": 2}]", "false" },
+	{ "internal.member_3", "[\"a\", 2, {\"a\": 2}]", "true" },
+	{ "internal.member_3", "[1, 2, [1, 2]]", "true" },
+	/* aggregates */
+	{ "count", "[\"héllo\"]", "5" },
+	{ "count", "[[1, 2, 3]]", "3" },
+	{ "count", "[1]", "!count: operand 1 must be one of {array, object, set, string} but got number" },
+	{ "sum", "[[1, 2.5, 3]]", "6.5" },
+	{ "product", "[[2, 3, 4]]", "24" },
+	{ "sum", "[[1, \"a\"]]", "!sum: operand 1 must be" },
+	{ "max", "[[1, 3, 2]]", "3" },
+	{ "max", "[[]]", "undefined" },
+	{ "min", "[[\"b\", \"a\"]]", "\"a\"" },
+	{ "sort", "[[3, 1, \"a\", null]]", "[null, 1, 3, \"a\"]" },
+	/* numbers */
+	{ "abs", "[-3.5]", "3.5" },
+	{ "abs", "[-100000000000000000000]", "100000000000000000000" },
+	{ "round", "[2.5]", "3" },
+	{ "round", "[-2.5]", "-3" },
+	{ "ceil", "[1.2]", "2" },
+	{ "floor", "[-1.2]", "-2" },
+	{ "numbers.range", "[3, 1]", "[3, 2, 1]" },
+	{ "numbers.range", "[1.5, 3]", "!numbers.range: operand 1 must be integer number but got floating-point number" },
+	{ "numbers.range_step", "[0, 10, 4]", "[0, 4, 8]" },
+	{ "numbers.range_step", "[0, 10, 0]", "!step must be a positive integer" },
+	{ "to_number", "[\"-12.5\"]", "-12.5" },
+	{ "to_number", "[true]", "1" },
+	{ "to_number", "[\"x\"]", "!to_number" },
+	{ "type_name", "[{}]", "\"object\"" },
+	{ "is_string", "[1]", "false" },
+	/* strings */
+	{ "concat", "[\", \", [\"a\", \"b\"]]", "\"a, b\"" },
+	{ "split", "[\"a.b.c\", \".\"]", "[\"a\", \"b\", \"c\"]" },
+	{ "split", "[\"ab\", \"\"]", "[\"a\", \"b\"]" },
+	{ "strings.split_n", "[\"a.b.c\", \".\", 2]", "[\"a\", \"b.c\"]" },
+	{ "trim", "[\"  xx  \", \" \"]", "\"xx\"" },
+	{ "trim_space", "[\"\\t x \\n\"]", "\"x\"" },
+	{ "trim_prefix", "[\"foobar\", \"foo\"]", "\"bar\"" },
+	{ "trim_suffix", "[\"foobar\", \"bar\"]", "\"foo\"" },
+	{ "trim_left", "[\"xxaxx\", \"x\"]", "\"axx\"" },
+	{ "replace", "[\"aaa\", \"a\", \"bb\"]", "\"bbbbbb\"" },
+	{ "strings.replace_n", "[{\"a\": \"1\", \"b\": \"2\"}, \"abc\"]", "\"12c\"" },
+	{ "strings.replace_n", "[{\"a\": 1}, \"abc\"]", "!non-string value found in pattern object" },
+	{ "substring", "[\"héllo\", 1, 3]", "\"éll\"" },
+	{ "substring", "[\"hello\", 1, -1]", "\"ello\"" },
+	{ "substring", "[\"hello\", -1, 1]", "!negative offset" },
+	{ "indexof", "[\"héllo\", \"l\"]", "2" },
+	{ "indexof_n", "[\"abab\", \"b\"]", "[1, 3]" },
+	{ "startswith", "[\"abc\", \"ab\"]", "true" },
+	{ "endswith", "[\"abc\", \"ab\"]", "false" },
+	{ "contains", "[\"abc\", \"\"]", "true" },
+	{ "lower", "[\"AbC\"]", "\"abc\"" },
+	{ "upper", "[\"AbC\"]", "\"ABC\"" },
+	{ "strings.reverse", "[\"héllo\"]", "\"olléh\"" },
+	{ "strings.reverse", "[1]", "!reverse: operand 1 must be string but got number" },
+	{ "strings.count", "[\"cheese\", \"e\"]", "3" },
+	{ "strings.any_prefix_match", "[[\"a/b\", \"c\"], \"a/\"]", "true" },
+	{ "strings.any_suffix_match", "[[\"a\", 1], \"a\"]", "!operand 1 must be array of strings but got array containing number" },
+	{ "format_int", "[255, 16]", "\"ff\"" },
+	{ "format_int", "[-5.9, 10]", "\"-5\"" },
+	{ "format_int", "[1, 3]", "!operand 2 must be one of {2, 8, 10, 16}" },
+	{ "sprintf", "[\"%d-%s-%v\", [5, \"x\", [1, \"y\"]]]", "\"5-x-[1, \\\"y\\\"]\"" },
+	{ "sprintf", "[\"%.2f|%5d|%-3s|\", [3.14159, 42, \"a\"]]", "\"3.14|   42|a  |\"" },
+	{ "sprintf", "[\"%v %v\", [1.5, 100000000000000000000]]", "\"1.5 100000000000000000000\"" },
+	{ "sprintf", "[\"%x %q %%\", [255, \"a\\\"b\"]]", "\"ff \\\"a\\\\\\\"b\\\" %\"" },
+	/* collections */
+	{ "array.concat", "[[1], [2, 3]]", "[1, 2, 3]" },
+	{ "array.slice", "[[1, 2, 3, 4], 1, 3]", "[2, 3]" },
+	{ "array.slice", "[[1, 2], -5, 10]", "[1, 2]" },
+	{ "array.reverse", "[[1, 2]]", "[2, 1]" },
+	{ "array.reverse", "[{}]", "!array.reverse: operand 1 must be array but got object" },
+	{ "array.flatten", "[[1, [2, [3]], 4]]", "[1, 2, 3, 4]" },
+	{ "object.union", "[{\"a\": {\"b\": 1, \"c\": 2}}, {\"a\": {\"b\": 3}}]", "{\"a\": {\"b\": 3, \"c\": 2}}" },
+	{ "object.union", "[[], {}]", "!object.union: operand 1 must be object but got array" },
+	{ "object.union_n", "[[{\"a\": 1}, {\"b\": 2}, {\"a\": 3}]]", "{\"a\": 3, \"b\": 2}" },
+	{ "object.get", "[{\"a\": {\"b\": [5]}}, [\"a\", \"b\", 0], 0]", "5" },
+	{ "object.get", "[{\"a\": 1}, \"z\", \"dflt\"]", "\"dflt\"" },
+	{ "object.remove", "[{\"a\": 1, \"b\": 2}, [\"a\"]]", "{\"b\": 2}" },
+	{ "object.remove", "[{\"a\": 1}, \"a\"]", "!object.remove: operand 2 must be one of {object, set, array} but got string" },
+	{ "object.filter", "[{\"a\": 1, \"b\": 2}, {\"a\": 0}]", "{\"a\": 1}" },
+	{ "object.keys", "[{\"b\": 1, \"a\": 2}]", "{\"a\", \"b\"}" },
+	{ "object.subset", "[{\"a\": {\"b\": 1, \"c\": 2}}, {\"a\": {\"b\": 1}}]", "true" },
+	{ "object.subset", "[[1, 2, 3], [2, 3]]", "true" },
+	{ "object.subset", "[[1, 2, 3], [3, 2]]", "false" },
+	{ "walk", "[{\"a\": [1]}]", "[[[], {\"a\": [1]}], [[\"a\"], [1]], [[\"a\", 0], 1]]" },
+	{ "graph.reachable", "[{\"a\": [\"b\"], \"b\": [\"c\"], \"c\": [], \"d\": []}, [\"a\"]]", "{\"a\", \"b\", \"c\"}" },
+	/* encodings */
+	{ "base64.encode", "[\"hello\"]", "\"aGVsbG8=\"" },
+	{ "base64.decode", "[\"aGVsbG8=\"]", "\"hello\"" },
+	{ "base64.decode", "[\"a!\"]", "!illegal base64" },
+	{ "base64.is_valid", "[\"aGVsbG8\"]", "false" },
+	{ "base64url.encode", "[\"\\u00ff\\u00fe\"]", "\"w7_Dvg==\"" },
+	{ "base64url.encode_no_pad", "[\"a\"]", "\"YQ\"" },
+	{ "base64url.decode", "[\"YQ==\"]", "\"a\"" },
+	{ "base64url.decode", "[\"YQ\"]", "\"a\"" },
+	{ "hex.encode", "[\"ab\"]", "\"6162\"" },
+	{ "hex.decode", "[\"6162\"]", "\"ab\"" },
+	{ "hex.decode", "[\"6g\"]", "!invalid byte: U+0067 'g'" },
+	{ "json.marshal", "[{\"b\": [1, 2], \"a\": null}]", "\"{\\\"a\\\":null,\\\"b\\\":[1,2]}\"" },
+	{ "json.unmarshal", "[\"{\\\"a\\\": [1, 2.5]}\"]", "{\"a\": [1, 2.5]}" },
+	{ "json.is_valid", "[\"{\"]", "false" },
+	{ "urlquery.encode", "[\"a b&c\"]", "\"a+b%26c\"" },
+	{ "urlquery.decode", "[\"a+b%26c\"]", "\"a b&c\"" },
+	{ "units.parse_bytes", "[\"10KiB\"]", "10240" },
+	{ "units.parse_bytes", "[\"1.5kb\"]", "1500" },
+	{ "units.parse_bytes", "[\"100\"]", "100" },
+	{ "units.parse_bytes", "[\"KB\"]", "!units.parse_bytes: no byte amount provided" },
+	{ "units.parse_bytes", "[\"1 KB\"]", "!spaces not allowed in resource strings" },
+	{ "units.parse_bytes", "[\"1XB\"]", "!could not parse byte amount to a number" },
+	{ "units.parse", "[\"100m\"]", "0.1" },
+	{ "units.parse", "[\"2Gi\"]", "2147483648" },
+	{ "units.parse", "[\"1E\"]", "1000000000000000000" },
+	{ NULL, NULL, NULL },
+};
+
+static void run_case(const struct bcase *c)
+{
+	const struct ct_rego_builtin *b = ct_rego_builtin_lookup(c->name);
+	struct ct_rego_value *args = NULL, *out = NULL;
+	struct ct_rego_bctx ctx;
+	struct ct_buf buf;
+	ct_result r;
+
+	if (b == NULL)
+		fail_msg("no builtin %s", c->name);
+	assert_ct_ok(ct_rego_json_parse(ct_span_str(c->args), NULL, &args));
+	if ((int)ct_rego_value_length(args) != b->arity)
+		fail_msg("%s: case has %zu args, arity %d", c->name,
+			 ct_rego_value_length(args), b->arity);
+	memset(&ctx, 0, sizeof(ctx));
+	{
+		struct ct_rego_value *argv[8];
+		size_t i;
+
+		for (i = 0; i < ct_rego_value_length(args) && i < 8; i++)
+			argv[i] = ct_rego_value_index(args, i);
+		r = b->fn(&ctx, argv, &out);
+	}
+	if (c->want[0] == '!') {
+		if (ct_ok(r))
+			fail_msg("%s%s: want error %s", c->name, c->args, c->want);
+		if (strstr(ct_error_message(), c->want + 1) == NULL)
+			fail_msg("%s%s: error '%s' lacks '%s'", c->name, c->args,
+				 ct_error_message(), c->want + 1);
+		if (ctx.err_kind != CT_REGO_BERR_TYPE &&
+		    ctx.err_kind != CT_REGO_BERR_BUILTIN)
+			fail_msg("%s%s: error kind %d", c->name, c->args,
+				 (int)ctx.err_kind);
+	} else {
+		if (!ct_ok(r))
+			fail_msg("%s%s: %s", c->name, c->args, ct_error_message());
+		ct_buf_init(&buf, 1 << 16);
+		if (out == NULL)
+			assert_ct_ok(ct_buf_append_str(&buf, "undefined"));
+		else
+			assert_ct_ok(ct_rego_value_to_term(out, &buf));
+		if (strcmp(ct_buf_cstr(&buf), c->want) != 0)
+			fail_msg("%s%s: got %s want %s", c->name, c->args,
+				 ct_buf_cstr(&buf), c->want);
+		ct_buf_dispose(&buf);
+	}
+	ct_rego_value_unref(out);
+	ct_rego_value_unref(args);
+	ct_rego_value_unref(ctx.memo);
+}
+
+static void test_cases(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; cases[i].name != NULL; i++)
+		run_case(&cases[i]);
+}
+
+static void test_registry(void **state)
+{
+	const struct ct_rego_builtin *t = ct_rego_builtin_table();
+	size_t n = 0;
+
+	(void)state;
+	for (; t[n].name != NULL; n++)
+		if (n > 0 && strcmp(t[n - 1].name, t[n].name) >= 0)
+			fail_msg("duplicate or unsorted %s", t[n].name);
+	assert_true(n > 80);
+	assert_null(ct_rego_builtin_lookup("no.such.builtin"));
+	assert_true(ct_rego_builtin_lookup("walk")->relation);
+}
+
+static void test_rand_memo(void **state)
+{
+	const struct ct_rego_builtin *b = ct_rego_builtin_lookup("rand.intn");
+	struct ct_rego_value *args[2], *x = NULL, *y = NULL;
+	struct ct_rego_bctx ctx;
+	int64_t v;
+
+	(void)state;
+	memset(&ctx, 0, sizeof(ctx));
+	args[0] = ct_rego_value_cstring("k");
+	args[1] = ct_rego_value_int(1000000);
+	assert_ct_ok(b->fn(&ctx, args, &x));
+	assert_ct_ok(b->fn(&ctx, args, &y));
+	assert_true(ct_rego_value_equal(x, y));
+	assert_true(ct_rego_number_to_int64(x, &v) && v >= 0 && v < 1000000);
+	ct_rego_value_unref(x);
+	ct_rego_value_unref(y);
+	ct_rego_value_unref(args[0]);
+	ct_rego_value_unref(args[1]);
+	ct_rego_value_unref(ctx.memo);
+}
+
+static ct_result deny_budget(void *engine, size_t units)
+{
+	(void)engine;
+	if (units > 1000)
+		return CT_FAIL(CT_ERR_LIMIT, "budget exceeded");
+	return CT_OK;
+}
+
+static void test_budget(void **state)
+{
+	const struct ct_rego_builtin *b = ct_rego_builtin_lookup("numbers.range");
+	struct ct_rego_value *args[2], *x = NULL;
+	struct ct_rego_bctx ctx;
+
+	(void)state;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.charge = deny_budget;
+	args[0] = ct_rego_value_int(0);
+	args[1] = ct_rego_value_int(1000000000000LL);
+	assert_ct_err(b->fn(&ctx, args, &x), CT_ERR_LIMIT);
+	assert_int_equal(ctx.err_kind, CT_REGO_BERR_HALT);
+	assert_null(x);
+	ct_rego_value_unref(args[0]);
+	ct_rego_value_unref(args[1]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_registry),
+		cmocka_unit_test(test_rand_memo),
+		cmocka_unit_test(test_budget),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
