@@ -19,6 +19,7 @@ extern const struct ct_rego_builtin *const ct_rego_builtins_collections[];
 extern const struct ct_rego_builtin *const ct_rego_builtins_encoding[];
 extern const struct ct_rego_builtin *const ct_rego_builtins_sprintf[];
 extern const struct ct_rego_builtin *const ct_rego_builtins_regex[];
+extern const struct ct_rego_builtin *const ct_rego_builtins_misc[];
 
 /* Declares `static const struct ct_rego_builtin b_<fn>` for `fn`. */
 #define CT_BUILTIN(f, nm, ar) \

@@ -16,6 +16,8 @@ static const struct ct_rego_builtin *const *groups[] = {
 	ct_rego_builtins_collections,
 	ct_rego_builtins_encoding,
 	ct_rego_builtins_sprintf,
+	ct_rego_builtins_regex,
+	ct_rego_builtins_misc,
 	NULL,
 };
 

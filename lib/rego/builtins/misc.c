@@ -1,0 +1,793 @@
+/*
+ * misc.c - bits.*, semver.*, time.* (UTC), net.cidr_contains/is_valid,
+ * uuid.rfc4122 and the v0-only deprecated built-ins (any all set_diff
+ * cast_*). Strings parsed here (versions, timestamps, durations, CIDRs)
+ * come from policies and inputs: every parser is bounded by the string
+ * length and rejects anything outside its grammar.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "rego/builtins/builtins_impl.h"
+
+#define ARGS struct ct_rego_bctx *ctx, struct ct_rego_value *const *args, \
+	     struct ct_rego_value **out
+#define S(i) (args[i]->u.str.s)
+#define L(i) (args[i]->u.str.len)
+
+/* ------------------------------------------------------------------ bits */
+
+static ct_result bits2(struct ct_rego_bctx *ctx, const char *name, char op,
+		       struct ct_rego_value *const *args,
+		       struct ct_rego_value **out)
+{
+	int64_t a, b;
+
+	CT_GUARD(ct_rego_barg_int(ctx, name, args, 0, &a));
+	CT_GUARD(ct_rego_barg_int(ctx, name, args, 1, &b));
+	switch (op) {
+	case '&': return bi_ret(out, ct_rego_value_int(a & b));
+	case '|': return bi_ret(out, ct_rego_value_int(a | b));
+	case '^': return bi_ret(out, ct_rego_value_int(a ^ b));
+	default: break;
+	}
+	if (b < 0) {
+		ctx->err_kind = CT_REGO_BERR_TYPE;
+		return CT_FAIL(CT_ERR_POLICY, "%s: operand 2 must be an unsigned "
+					      "integer number but got a negative integer",
+			       name);
+	}
+	if (op == '>')
+		return bi_ret(out, ct_rego_value_int(b >= 63 ? (a < 0 ? -1 : 0)
+							     : a >> b));
+	/* left shift: exact through big arithmetic when it overflows */
+	if (b < 62 && a > -(INT64_C(1) << (62 - b)) && a < (INT64_C(1) << (62 - b)))
+		return bi_ret(out, ct_rego_value_int(a * (INT64_C(1) << b)));
+	{
+		struct ct_rego_value *acc = ct_rego_value_ref(args[0]), *two, *next;
+		ct_result r = CT_OK;
+		int64_t i;
+
+		if (b > 4096)
+			return ct_rego_berror(ctx, "%s: shift too large", name);
+		two = ct_rego_value_int(2);
+		CT_ENSURE(two != NULL, CT_ERR_NOMEM, "rego: out of memory");
+		for (i = 0; i < b && ct_ok(r); i++) {
+			r = ct_rego_number_mul(acc, two, &next);
+			ct_rego_value_unref(acc);
+			acc = ct_ok(r) ? next : NULL;
+		}
+		ct_rego_value_unref(two);
+		CT_GUARD(r);
+		*out = acc;
+		return CT_OK;
+	}
+}
+
+static ct_result bi_bits_and(ARGS) { return bits2(ctx, "bits.and", '&', args, out); }
+static ct_result bi_bits_or(ARGS) { return bits2(ctx, "bits.or", '|', args, out); }
+static ct_result bi_bits_xor(ARGS) { return bits2(ctx, "bits.xor", '^', args, out); }
+static ct_result bi_bits_lsh(ARGS) { return bits2(ctx, "bits.lsh", '<', args, out); }
+static ct_result bi_bits_rsh(ARGS) { return bits2(ctx, "bits.rsh", '>', args, out); }
+
+static ct_result bi_bits_negate(ARGS)
+{
+	int64_t a;
+
+	CT_GUARD(ct_rego_barg_int(ctx, "bits.negate", args, 0, &a));
+	return bi_ret(out, ct_rego_value_int(~a));
+}
+
+/* ---------------------------------------------------------------- semver */
+
+struct semver {
+	uint64_t v[3];
+	const char *pre;
+	size_t pre_len;
+};
+
+static bool parse_num(const char *s, size_t len, size_t *i, uint64_t *out)
+{
+	size_t st = *i;
+	uint64_t v = 0;
+
+	while (*i < len && s[*i] >= '0' && s[*i] <= '9') {
+		if (v > (UINT64_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(s[*i] - '0');
+		(*i)++;
+	}
+	if (*i == st || (s[st] == '0' && *i - st > 1))
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool ident_ok(const char *s, size_t len)
+{
+	size_t i, a = 0;
+
+	if (len == 0)
+		return false;
+	for (i = 0; i <= len; i++) {
+		if (i == len || s[i] == '.') {
+			if (i == a)
+				return false;
+			a = i + 1;
+			continue;
+		}
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= 'A' && s[i] <= 'Z') || s[i] == '-'))
+			return false;
+	}
+	return true;
+}
+
+static bool semver_parse(const char *s, size_t len, struct semver *sv)
+{
+	size_t i = 0, k, st;
+
+	memset(sv, 0, sizeof(*sv));
+	for (k = 0; k < 3; k++) {
+		if (k > 0) {
+			if (i >= len || s[i] != '.')
+				return false;
+			i++;
+		}
+		if (!parse_num(s, len, &i, &sv->v[k]))
+			return false;
+	}
+	if (i < len && s[i] == '-') {
+		st = ++i;
+		while (i < len && s[i] != '+')
+			i++;
+		if (!ident_ok(s + st, i - st))
+			return false;
+		sv->pre = s + st;
+		sv->pre_len = i - st;
+	}
+	if (i < len && s[i] == '+') {
+		st = ++i;
+		if (!ident_ok(s + st, len - st))
+			return false;
+		i = len;
+	}
+	return i == len;
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return n > 0;
+}
+
+static int semver_cmp(const struct semver *a, const struct semver *b)
+{
+	size_t i = 0, j = 0;
+	int k;
+
+	for (k = 0; k < 3; k++)
+		if (a->v[k] != b->v[k])
+			return a->v[k] < b->v[k] ? -1 : 1;
+	if (a->pre_len == 0 || b->pre_len == 0)
+		return a->pre_len == b->pre_len ? 0 : (a->pre_len == 0 ? 1 : -1);
+	while (i < a->pre_len && j < b->pre_len) {
+		size_t ea = i, eb = j;
+		bool na, nb;
+		int c;
+
+		while (ea < a->pre_len && a->pre[ea] != '.')
+			ea++;
+		while (eb < b->pre_len && b->pre[eb] != '.')
+			eb++;
+		na = all_digits(a->pre + i, ea - i);
+		nb = all_digits(b->pre + j, eb - j);
+		if (na && nb) {
+			if (ea - i != eb - j)
+				return ea - i < eb - j ? -1 : 1;
+			c = memcmp(a->pre + i, b->pre + j, ea - i);
+		} else if (na || nb) {
+			return na ? -1 : 1;
+		} else {
+			size_t n = ea - i < eb - j ? ea - i : eb - j;
+
+			c = memcmp(a->pre + i, b->pre + j, n);
+			if (c == 0 && ea - i != eb - j)
+				c = ea - i < eb - j ? -1 : 1;
+		}
+		if (c != 0)
+			return c < 0 ? -1 : 1;
+		i = ea + 1;
+		j = eb + 1;
+	}
+	if (i < a->pre_len)
+		return 1;
+	if (j < b->pre_len)
+		return -1;
+	return 0;
+}
+
+static ct_result bi_semver_is_valid(ARGS)
+{
+	struct semver sv;
+
+	(void)ctx;
+	*out = ct_rego_value_bool(args[0]->kind == CT_REGO_STRING &&
+				  semver_parse(S(0), L(0), &sv));
+	return CT_OK;
+}
+
+static ct_result bi_semver_compare(ARGS)
+{
+	struct semver a, b;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		CT_GUARD(bi_arg(ctx, "semver.compare", args, i, K_STR, "string"));
+	if (!semver_parse(S(0), L(0), &a))
+		return ct_rego_berror(ctx, "semver.compare: operand 1: string \"%s\" is not a valid SemVer", S(0));
+	if (!semver_parse(S(1), L(1), &b))
+		return ct_rego_berror(ctx, "semver.compare: operand 2: string \"%s\" is not a valid SemVer", S(1));
+	return bi_ret(out, ct_rego_value_int(semver_cmp(&a, &b)));
+}
+
+/* ------------------------------------------------------------------ time */
+
+static ct_result bi_time_now_ns(ARGS)
+{
+	(void)args;
+	return bi_ret(out, ct_rego_value_int(ctx->now_ns));
+}
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era;
+	unsigned doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	*y = (int64_t)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y += *m <= 2;
+}
+
+static bool digits(const char *s, size_t n, unsigned *out)
+{
+	size_t i;
+	unsigned v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/* RFC 3339: YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM). */
+static bool parse_rfc3339(const char *s, size_t len, int64_t *ns_out)
+{
+	unsigned y, mo, d, h, mi, sec, oh, om;
+	size_t i = 19;
+	int64_t ns = 0, days, total, off = 0;
+	int fd = 0;
+
+	if (len < 20 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
+	    s[7] != '-' || !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
+	    !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) ||
+	    s[16] != ':' || !digits(s + 17, 2, &sec))
+		return false;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59)
+		return false;
+	if (i < len && s[i] == '.') {
+		i++;
+		while (i < len && s[i] >= '0' && s[i] <= '9') {
+			if (fd < 9) {
+				ns = ns * 10 + (s[i] - '0');
+				fd++;
+			}
+			i++;
+		}
+		if (fd == 0)
+			return false;
+		while (fd < 9) {
+			ns *= 10;
+			fd++;
+		}
+	}
+	if (i < len && (s[i] == 'Z' || s[i] == 'z')) {
+		i++;
+	} else if (i + 6 == len && (s[i] == '+' || s[i] == '-') &&
+		   digits(s + i + 1, 2, &oh) && s[i + 3] == ':' &&
+		   digits(s + i + 4, 2, &om)) {
+		off = ((int64_t)oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
+		i += 6;
+	} else {
+		return false;
+	}
+	if (i != len)
+		return false;
+	days = days_from_civil(y, mo, d);
+	total = days * 86400 + h * 3600 + mi * 60 + sec - off;
+	/* Go's UnixNano is valid roughly for years 1678..2262. */
+	if (total > INT64_MAX / 1000000000 - 1 || total < INT64_MIN / 1000000000 + 1)
+		return false;
+	*ns_out = total * 1000000000 + ns;
+	return true;
+}
+
+static ct_result bi_time_parse_rfc3339_ns(ARGS)
+{
+	int64_t ns;
+
+	CT_GUARD(bi_arg(ctx, "time.parse_rfc3339_ns", args, 0, K_STR, "string"));
+	if (!parse_rfc3339(S(0), L(0), &ns))
+		return ct_rego_berror(ctx, "time.parse_rfc3339_ns: parsing time \"%s\" as \"2006-01-02T15:04:05Z07:00\": cannot parse", S(0));
+	return bi_ret(out, ct_rego_value_int(ns));
+}
+
+/* Go's time.ParseDuration. */
+static ct_result bi_time_parse_duration_ns(ARGS)
+{
+	const char *s;
+	size_t i = 0, len;
+	double total = 0;
+	bool neg = false;
+
+	CT_GUARD(bi_arg(ctx, "time.parse_duration_ns", args, 0, K_STR, "string"));
+	s = S(0);
+	len = L(0);
+	if (i < len && (s[i] == '-' || s[i] == '+'))
+		neg = s[i++] == '-';
+	if (len - i == 1 && s[i] == '0')
+		return bi_ret(out, ct_rego_value_int(0));
+	if (i >= len)
+		goto bad;
+	while (i < len) {
+		double v = 0, scale = 1, unit;
+		size_t st = i;
+		bool any = false;
+
+		while (i < len && s[i] >= '0' && s[i] <= '9') {
+			v = v * 10 + (s[i++] - '0');
+			any = true;
+		}
+		if (i < len && s[i] == '.') {
+			i++;
+			while (i < len && s[i] >= '0' && s[i] <= '9') {
+				scale /= 10;
+				v += (s[i++] - '0') * scale;
+				any = true;
+			}
+		}
+		if (!any || st == i)
+			goto bad;
+		if (i + 1 < len + 0 && strncmp(s + i, "ns", 2) == 0) { unit = 1; i += 2; }
+		else if (i + 1 < len && strncmp(s + i, "us", 2) == 0) { unit = 1e3; i += 2; }
+		else if (i + 1 < len && strncmp(s + i, "\xc2\xb5s", 3) == 0 && i + 2 < len) { unit = 1e3; i += 3; }
+		else if (i + 1 < len && strncmp(s + i, "ms", 2) == 0) { unit = 1e6; i += 2; }
+		else if (i < len && s[i] == 's') { unit = 1e9; i++; }
+		else if (i < len && s[i] == 'm') { unit = 60e9; i++; }
+		else if (i < len && s[i] == 'h') { unit = 3600e9; i++; }
+		else goto bad;
+		total += v * unit;
+	}
+	if (total > 9.2233720368547758e18)
+		goto bad;
+	return bi_ret(out, ct_rego_value_int((int64_t)(neg ? -total : total)));
+bad:
+	return ct_rego_berror(ctx, "time.parse_duration_ns: time: invalid duration \"%s\"", S(0));
+}
+
+/* Argument of time.date/clock/weekday: ns or [ns, tz]; only UTC here. */
+static ct_result time_arg(struct ct_rego_bctx *ctx, const char *name,
+			  struct ct_rego_value *const *args, int64_t *secs,
+			  int64_t *nsec)
+{
+	struct ct_rego_value *a = args[0];
+	int64_t ns;
+
+	if (a->kind == CT_REGO_ARRAY) {
+		struct ct_rego_value *tz;
+
+		if (a->u.coll.len != 2 || !ct_rego_number_to_int64(a->u.coll.items[0], &ns))
+			return ct_rego_berror(ctx, "%s: operand 1 must be a number or [number, string]", name);
+		tz = a->u.coll.items[1];
+		if (tz->kind != CT_REGO_STRING ||
+		    (tz->u.str.len != 0 && strcmp(tz->u.str.s, "UTC") != 0))
+			return ct_rego_berror(ctx, "%s: unknown time zone %s", name,
+					      tz->kind == CT_REGO_STRING ? tz->u.str.s : "");
+	} else {
+		CT_GUARD(bi_arg(ctx, name, args, 0, K_NUM | K_ARR, "one of {number, array}"));
+		if (!ct_rego_number_to_int64(a, &ns))
+			return ct_rego_berror(ctx, "%s: timestamp too big", name);
+	}
+	*secs = ns / 1000000000;
+	*nsec = ns % 1000000000;
+	if (*nsec < 0) {
+		*nsec += 1000000000;
+		(*secs)--;
+	}
+	return CT_OK;
+}
+
+static ct_result int_triplet(int64_t a, int64_t b, int64_t c,
+			     struct ct_rego_value **out)
+{
+	struct ct_rego_value *r = ct_rego_array_new(3);
+	ct_result res;
+
+	CT_ENSURE(r != NULL, CT_ERR_NOMEM, "rego: out of memory");
+	res = ct_rego_array_append(r, ct_rego_value_int(a));
+	if (ct_ok(res))
+		res = ct_rego_array_append(r, ct_rego_value_int(b));
+	if (ct_ok(res))
+		res = ct_rego_array_append(r, ct_rego_value_int(c));
+	if (!ct_ok(res)) {
+		ct_rego_value_unref(r);
+		return res;
+	}
+	*out = r;
+	return CT_OK;
+}
+
+static int64_t floordiv(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && ((a < 0) != (b < 0)));
+}
+
+static ct_result bi_time_date(ARGS)
+{
+	int64_t secs, nsec, y;
+	unsigned m, d;
+
+	CT_GUARD(time_arg(ctx, "time.date", args, &secs, &nsec));
+	civil_from_days(floordiv(secs, 86400), &y, &m, &d);
+	return int_triplet(y, m, d, out);
+}
+
+static ct_result bi_time_clock(ARGS)
+{
+	int64_t secs, nsec, s;
+
+	CT_GUARD(time_arg(ctx, "time.clock", args, &secs, &nsec));
+	s = secs - floordiv(secs, 86400) * 86400;
+	return int_triplet(s / 3600, (s / 60) % 60, s % 60, out);
+}
+
+static ct_result bi_time_weekday(ARGS)
+{
+	static const char *const names[] = { "Thursday", "Friday", "Saturday",
+					     "Sunday", "Monday", "Tuesday",
+					     "Wednesday" };
+	int64_t secs, nsec, days;
+
+	CT_GUARD(time_arg(ctx, "time.weekday", args, &secs, &nsec));
+	days = floordiv(secs, 86400);
+	return bi_ret(out, ct_rego_value_cstring(names[((days % 7) + 7) % 7]));
+}
+
+static ct_result bi_time_add_date(ARGS)
+{
+	int64_t ns, dy, dm, dd, secs, nsec, y, days, tod, mm;
+	unsigned m, d;
+
+	CT_GUARD(ct_rego_barg_int(ctx, "time.add_date", args, 0, &ns));
+	CT_GUARD(ct_rego_barg_int(ctx, "time.add_date", args, 1, &dy));
+	CT_GUARD(ct_rego_barg_int(ctx, "time.add_date", args, 2, &dm));
+	CT_GUARD(ct_rego_barg_int(ctx, "time.add_date", args, 3, &dd));
+	if (dy > 100000 || dy < -100000 || dm > 1200000 || dm < -1200000 ||
+	    dd > 40000000 || dd < -40000000)
+		return ct_rego_berror(ctx, "time.add_date: time outside of valid range");
+	secs = floordiv(ns, 1000000000);
+	nsec = ns - secs * 1000000000;
+	days = floordiv(secs, 86400);
+	tod = secs - days * 86400;
+	civil_from_days(days, &y, &m, &d);
+	/* Go normalises month/day overflow (Jan 31 + 1 month = Mar 3). */
+	mm = (int64_t)m - 1 + dm;
+	y += dy + floordiv(mm, 12);
+	mm -= floordiv(mm, 12) * 12;
+	days = days_from_civil(y, (unsigned)mm + 1, 1) + (int64_t)d - 1 + dd;
+	secs = days * 86400 + tod;
+	if (secs > INT64_MAX / 1000000000 - 1 || secs < INT64_MIN / 1000000000 + 1)
+		return ct_rego_berror(ctx, "time.add_date: time outside of valid range");
+	return bi_ret(out, ct_rego_value_int(secs * 1000000000 + nsec));
+}
+
+/* ------------------------------------------------------------------- net */
+
+struct cidr {
+	int fam;
+	uint8_t a[16];
+	int bits;
+};
+
+static bool parse_cidr(const char *s, size_t len, bool need_prefix, struct cidr *c)
+{
+	char buf[64];
+	const char *slash;
+	unsigned long p;
+	char *end;
+
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	slash = strchr(buf, '/');
+	if (slash != NULL)
+		buf[slash - buf] = '\0';
+	else if (need_prefix)
+		return false;
+	if (inet_pton(AF_INET, buf, c->a) == 1) {
+		c->fam = 4;
+		c->bits = 32;
+	} else if (inet_pton(AF_INET6, buf, c->a) == 1) {
+		c->fam = 6;
+		c->bits = 128;
+	} else {
+		return false;
+	}
+	if (slash != NULL) {
+		if (slash[1] < '0' || slash[1] > '9')
+			return false;
+		p = strtoul(slash + 1, &end, 10);
+		if (*end != '\0' || p > (unsigned long)c->bits)
+			return false;
+		c->bits = (int)p;
+	}
+	return true;
+}
+
+static bool prefix_eq(const uint8_t *a, const uint8_t *b, int bits)
+{
+	int i;
+
+	for (i = 0; i < bits; i++)
+		if (((a[i / 8] >> (7 - i % 8)) & 1) != ((b[i / 8] >> (7 - i % 8)) & 1))
+			return false;
+	return true;
+}
+
+static ct_result bi_cidr_contains(ARGS)
+{
+	struct cidr net, x;
+
+	CT_GUARD(bi_arg(ctx, "net.cidr_contains", args, 0, K_STR, "string"));
+	CT_GUARD(bi_arg(ctx, "net.cidr_contains", args, 1, K_STR, "string"));
+	if (!parse_cidr(S(0), L(0), true, &net))
+		return ct_rego_berror(ctx, "net.cidr_contains: invalid CIDR address: %s", S(0));
+	if (!parse_cidr(S(1), L(1), false, &x))
+		return ct_rego_berror(ctx, "net.cidr_contains: invalid IP or CIDR: %s", S(1));
+	*out = ct_rego_value_bool(net.fam == x.fam && x.bits >= net.bits &&
+				  prefix_eq(net.a, x.a, net.bits));
+	return CT_OK;
+}
+
+static ct_result bi_cidr_intersects(ARGS)
+{
+	struct cidr a, b;
+	int bits;
+
+	CT_GUARD(bi_arg(ctx, "net.cidr_intersects", args, 0, K_STR, "string"));
+	CT_GUARD(bi_arg(ctx, "net.cidr_intersects", args, 1, K_STR, "string"));
+	if (!parse_cidr(S(0), L(0), true, &a) || !parse_cidr(S(1), L(1), true, &b))
+		return ct_rego_berror(ctx, "net.cidr_intersects: invalid CIDR address");
+	bits = a.bits < b.bits ? a.bits : b.bits;
+	*out = ct_rego_value_bool(a.fam == b.fam && prefix_eq(a.a, b.a, bits));
+	return CT_OK;
+}
+
+static ct_result bi_cidr_is_valid(ARGS)
+{
+	struct cidr c;
+
+	(void)ctx;
+	*out = ct_rego_value_bool(args[0]->kind == CT_REGO_STRING &&
+				  parse_cidr(S(0), L(0), true, &c));
+	return CT_OK;
+}
+
+/* ------------------------------------------------------------------ uuid */
+
+static ct_result bi_uuid_rfc4122(ARGS)
+{
+	struct ct_rego_value *key, *cached;
+	uint8_t u[16];
+	char buf[37];
+	ct_result res = CT_OK;
+
+	CT_GUARD(bi_arg(ctx, "uuid.rfc4122", args, 0, K_STR, "string"));
+	/* One evaluation: same seed string, same UUID. */
+	key = ct_rego_array_new(2);
+	CT_ENSURE(key != NULL, CT_ERR_NOMEM, "rego: out of memory");
+	CT_TRY(ct_rego_array_append(key, ct_rego_value_cstring("uuid")));
+	CT_TRY(ct_rego_array_append(key, ct_rego_value_ref(args[0])));
+	if (ctx->memo == NULL) {
+		ctx->memo = ct_rego_object_new(0);
+		CT_TRY_ENSURE(ctx->memo != NULL, CT_ERR_NOMEM, "rego: out of memory");
+	}
+	cached = ct_rego_object_get(ctx->memo, key);
+	if (cached != NULL) {
+		*out = ct_rego_value_ref(cached);
+		goto out;
+	}
+	CT_TRY_ENSURE(RAND_bytes(u, sizeof(u)) == 1, CT_ERR_CRYPTO,
+		      "uuid.rfc4122: no randomness");
+	u[6] = (uint8_t)((u[6] & 0x0f) | 0x40);
+	u[8] = (uint8_t)((u[8] & 0x3f) | 0x80);
+	snprintf(buf, sizeof(buf),
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
+		 u[10], u[11], u[12], u[13], u[14], u[15]);
+	*out = ct_rego_value_cstring(buf);
+	CT_TRY_ENSURE(*out != NULL, CT_ERR_NOMEM, "rego: out of memory");
+	CT_TRY(ct_rego_object_insert(ctx->memo, key, ct_rego_value_ref(*out)));
+	return CT_OK;
+out:
+	ct_rego_value_unref(key);
+	return res;
+}
+
+/* ------------------------------------------------------ v0 deprecated */
+
+static ct_result any_all(struct ct_rego_bctx *ctx, const char *name, bool all,
+			 struct ct_rego_value *const *args,
+			 struct ct_rego_value **out)
+{
+	size_t i;
+
+	CT_GUARD(bi_arg(ctx, name, args, 0, K_ARR | K_SET, "one of {array, set}"));
+	for (i = 0; i < args[0]->u.coll.len; i++) {
+		bool t = args[0]->u.coll.items[i]->kind == CT_REGO_BOOL &&
+			 args[0]->u.coll.items[i]->u.b;
+
+		if (t != all) {
+			*out = ct_rego_value_bool(!all);
+			return CT_OK;
+		}
+	}
+	*out = ct_rego_value_bool(all);
+	return CT_OK;
+}
+
+static ct_result bi_any(ARGS) { return any_all(ctx, "any", false, args, out); }
+static ct_result bi_all(ARGS) { return any_all(ctx, "all", true, args, out); }
+
+static ct_result bi_set_diff(ARGS)
+{
+	const struct ct_rego_builtin *minus = ct_rego_builtin_lookup("minus");
+
+	CT_GUARD(bi_arg(ctx, "set_diff", args, 0, K_SET, "set"));
+	CT_GUARD(bi_arg(ctx, "set_diff", args, 1, K_SET, "set"));
+	return minus->fn(ctx, args, out);
+}
+
+static ct_result bi_cast_array(ARGS)
+{
+	struct ct_rego_value *r;
+	size_t i;
+
+	CT_GUARD(bi_arg(ctx, "cast_array", args, 0, K_ARR | K_SET, "one of {array, set}"));
+	if (args[0]->kind == CT_REGO_ARRAY) {
+		*out = ct_rego_value_ref(args[0]);
+		return CT_OK;
+	}
+	r = ct_rego_array_new(args[0]->u.coll.len);
+	CT_ENSURE(r != NULL, CT_ERR_NOMEM, "rego: out of memory");
+	for (i = 0; i < args[0]->u.coll.len; i++)
+		r->u.coll.items[i] = ct_rego_value_ref(args[0]->u.coll.items[i]);
+	r->u.coll.len = args[0]->u.coll.len;
+	*out = r;
+	return CT_OK;
+}
+
+static ct_result bi_cast_set(ARGS)
+{
+	struct ct_rego_value *r;
+	size_t i;
+
+	CT_GUARD(bi_arg(ctx, "cast_set", args, 0, K_ARR | K_SET, "one of {array, set}"));
+	r = ct_rego_set_new(0);
+	CT_ENSURE(r != NULL, CT_ERR_NOMEM, "rego: out of memory");
+	for (i = 0; i < args[0]->u.coll.len; i++) {
+		ct_result res = ct_rego_set_add(r, ct_rego_value_ref(args[0]->u.coll.items[i]));
+
+		if (!ct_ok(res)) {
+			ct_rego_value_unref(r);
+			return res;
+		}
+	}
+	*out = r;
+	return CT_OK;
+}
+
+#define CAST_SAME(fn, nm, mask, want)                                     \
+	static ct_result fn(ARGS)                                         \
+	{                                                                 \
+		CT_GUARD(bi_arg(ctx, nm, args, 0, mask, want));           \
+		*out = ct_rego_value_ref(args[0]);                        \
+		return CT_OK;                                             \
+	}
+CAST_SAME(bi_cast_string, "cast_string", K_STR, "string")
+CAST_SAME(bi_cast_boolean, "cast_boolean", K_BOOL, "boolean")
+CAST_SAME(bi_cast_null, "cast_null", K_NULL, "null")
+CAST_SAME(bi_cast_object, "cast_object", K_OBJ, "object")
+
+#define DEP(f, nm, ar) \
+	static const struct ct_rego_builtin b_##f = { .name = nm, .arity = ar, .fn = f, .deprecated = true }
+
+CT_BUILTIN(bi_bits_and, "bits.and", 2);
+CT_BUILTIN(bi_bits_or, "bits.or", 2);
+CT_BUILTIN(bi_bits_xor, "bits.xor", 2);
+CT_BUILTIN(bi_bits_lsh, "bits.lsh", 2);
+CT_BUILTIN(bi_bits_rsh, "bits.rsh", 2);
+CT_BUILTIN(bi_bits_negate, "bits.negate", 1);
+CT_BUILTIN(bi_semver_is_valid, "semver.is_valid", 1);
+CT_BUILTIN(bi_semver_compare, "semver.compare", 2);
+static const struct ct_rego_builtin b_bi_time_now_ns = {
+	.name = "time.now_ns", .arity = 0, .fn = bi_time_now_ns,
+	.nondeterministic = true
+};
+CT_BUILTIN(bi_time_parse_rfc3339_ns, "time.parse_rfc3339_ns", 1);
+CT_BUILTIN(bi_time_parse_duration_ns, "time.parse_duration_ns", 1);
+CT_BUILTIN(bi_time_date, "time.date", 1);
+CT_BUILTIN(bi_time_clock, "time.clock", 1);
+CT_BUILTIN(bi_time_weekday, "time.weekday", 1);
+CT_BUILTIN(bi_time_add_date, "time.add_date", 4);
+CT_BUILTIN(bi_cidr_contains, "net.cidr_contains", 2);
+CT_BUILTIN(bi_cidr_intersects, "net.cidr_intersects", 2);
+CT_BUILTIN(bi_cidr_is_valid, "net.cidr_is_valid", 1);
+static const struct ct_rego_builtin b_bi_uuid_rfc4122 = {
+	.name = "uuid.rfc4122", .arity = 1, .fn = bi_uuid_rfc4122,
+	.nondeterministic = true
+};
+DEP(bi_any, "any", 1);
+DEP(bi_all, "all", 1);
+DEP(bi_set_diff, "set_diff", 2);
+DEP(bi_cast_array, "cast_array", 1);
+DEP(bi_cast_set, "cast_set", 1);
+DEP(bi_cast_string, "cast_string", 1);
+DEP(bi_cast_boolean, "cast_boolean", 1);
+DEP(bi_cast_null, "cast_null", 1);
+DEP(bi_cast_object, "cast_object", 1);
+
+const struct ct_rego_builtin *const ct_rego_builtins_misc[] = {
+	&b_bi_bits_and, &b_bi_bits_or, &b_bi_bits_xor, &b_bi_bits_lsh,
+	&b_bi_bits_rsh, &b_bi_bits_negate, &b_bi_semver_is_valid,
+	&b_bi_semver_compare, &b_bi_time_now_ns, &b_bi_time_parse_rfc3339_ns,
+	&b_bi_time_parse_duration_ns, &b_bi_time_date, &b_bi_time_clock,
+	&b_bi_time_weekday, &b_bi_time_add_date,
+	&b_bi_cidr_contains, &b_bi_cidr_intersects, &b_bi_cidr_is_valid,
+	&b_bi_uuid_rfc4122, &b_bi_any, &b_bi_all, &b_bi_set_diff,
+	&b_bi_cast_array, &b_bi_cast_set, &b_bi_cast_string,
+	&b_bi_cast_boolean, &b_bi_cast_null, &b_bi_cast_object, NULL,
+};
