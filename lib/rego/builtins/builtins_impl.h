@@ -20,6 +20,9 @@ extern const struct ct_rego_builtin *const ct_rego_builtins_encoding[];
 extern const struct ct_rego_builtin *const ct_rego_builtins_sprintf[];
 extern const struct ct_rego_builtin *const ct_rego_builtins_regex[];
 extern const struct ct_rego_builtin *const ct_rego_builtins_misc[];
+extern const struct ct_rego_builtin *const ct_rego_builtins_crypto[];
+extern const struct ct_rego_builtin *const ct_rego_builtins_glob[];
+extern const struct ct_rego_builtin *const ct_rego_builtins_jsonpath[];
 
 /* Declares `static const struct ct_rego_builtin b_<fn>` for `fn`. */
 #define CT_BUILTIN(f, nm, ar) \

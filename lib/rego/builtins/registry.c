@@ -18,6 +18,9 @@ static const struct ct_rego_builtin *const *groups[] = {
 	ct_rego_builtins_sprintf,
 	ct_rego_builtins_regex,
 	ct_rego_builtins_misc,
+	ct_rego_builtins_crypto,
+	ct_rego_builtins_glob,
+	ct_rego_builtins_jsonpath,
 	NULL,
 };
 
