@@ -1,11 +1,9 @@
 /*
- * misc.c - bits.*, semver.*, time.* (UTC), net.cidr_contains/is_valid,
- * uuid.rfc4122 and the v0-only deprecated built-ins (any all set_diff
+ * misc.c - bits.*, semver.*, time.* (UTC), uuid.rfc4122 and the v0-only deprecated built-ins (any all set_diff
  * cast_*). Strings parsed here (versions, timestamps, durations, CIDRs)
  * come from policies and inputs: every parser is bounded by the string
  * length and rejects anything outside its grammar.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -523,99 +521,6 @@ static ct_result bi_time_add_date(ARGS)
 	return bi_ret(out, ct_rego_value_int(secs * 1000000000 + nsec));
 }
 
-/* ------------------------------------------------------------------- net */
-
-struct cidr {
-	int fam;
-	uint8_t a[16];
-	int bits;
-};
-
-static bool parse_cidr(const char *s, size_t len, bool need_prefix, struct cidr *c)
-{
-	char buf[64];
-	const char *slash;
-	unsigned long p;
-	char *end;
-
-	if (len >= sizeof(buf))
-		return false;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	slash = strchr(buf, '/');
-	if (slash != NULL)
-		buf[slash - buf] = '\0';
-	else if (need_prefix)
-		return false;
-	if (inet_pton(AF_INET, buf, c->a) == 1) {
-		c->fam = 4;
-		c->bits = 32;
-	} else if (inet_pton(AF_INET6, buf, c->a) == 1) {
-		c->fam = 6;
-		c->bits = 128;
-	} else {
-		return false;
-	}
-	if (slash != NULL) {
-		if (slash[1] < '0' || slash[1] > '9')
-			return false;
-		p = strtoul(slash + 1, &end, 10);
-		if (*end != '\0' || p > (unsigned long)c->bits)
-			return false;
-		c->bits = (int)p;
-	}
-	return true;
-}
-
-static bool prefix_eq(const uint8_t *a, const uint8_t *b, int bits)
-{
-	int i;
-
-	for (i = 0; i < bits; i++)
-		if (((a[i / 8] >> (7 - i % 8)) & 1) != ((b[i / 8] >> (7 - i % 8)) & 1))
-			return false;
-	return true;
-}
-
-static ct_result bi_cidr_contains(ARGS)
-{
-	struct cidr net, x;
-
-	CT_GUARD(bi_arg(ctx, "net.cidr_contains", args, 0, K_STR, "string"));
-	CT_GUARD(bi_arg(ctx, "net.cidr_contains", args, 1, K_STR, "string"));
-	if (!parse_cidr(S(0), L(0), true, &net))
-		return ct_rego_berror(ctx, "net.cidr_contains: invalid CIDR address: %s", S(0));
-	if (!parse_cidr(S(1), L(1), false, &x))
-		return ct_rego_berror(ctx, "net.cidr_contains: invalid IP or CIDR: %s", S(1));
-	*out = ct_rego_value_bool(net.fam == x.fam && x.bits >= net.bits &&
-				  prefix_eq(net.a, x.a, net.bits));
-	return CT_OK;
-}
-
-static ct_result bi_cidr_intersects(ARGS)
-{
-	struct cidr a, b;
-	int bits;
-
-	CT_GUARD(bi_arg(ctx, "net.cidr_intersects", args, 0, K_STR, "string"));
-	CT_GUARD(bi_arg(ctx, "net.cidr_intersects", args, 1, K_STR, "string"));
-	if (!parse_cidr(S(0), L(0), true, &a) || !parse_cidr(S(1), L(1), true, &b))
-		return ct_rego_berror(ctx, "net.cidr_intersects: invalid CIDR address");
-	bits = a.bits < b.bits ? a.bits : b.bits;
-	*out = ct_rego_value_bool(a.fam == b.fam && prefix_eq(a.a, b.a, bits));
-	return CT_OK;
-}
-
-static ct_result bi_cidr_is_valid(ARGS)
-{
-	struct cidr c;
-
-	(void)ctx;
-	*out = ct_rego_value_bool(args[0]->kind == CT_REGO_STRING &&
-				  parse_cidr(S(0), L(0), true, &c));
-	return CT_OK;
-}
-
 /* ------------------------------------------------------------------ uuid */
 
 static ct_result bi_uuid_rfc4122(ARGS)
@@ -763,9 +668,6 @@ CT_BUILTIN(bi_time_date, "time.date", 1);
 CT_BUILTIN(bi_time_clock, "time.clock", 1);
 CT_BUILTIN(bi_time_weekday, "time.weekday", 1);
 CT_BUILTIN(bi_time_add_date, "time.add_date", 4);
-CT_BUILTIN(bi_cidr_contains, "net.cidr_contains", 2);
-CT_BUILTIN(bi_cidr_intersects, "net.cidr_intersects", 2);
-CT_BUILTIN(bi_cidr_is_valid, "net.cidr_is_valid", 1);
 static const struct ct_rego_builtin b_bi_uuid_rfc4122 = {
 	.name = "uuid.rfc4122", .arity = 1, .fn = bi_uuid_rfc4122,
 	.nondeterministic = true
@@ -786,7 +688,6 @@ const struct ct_rego_builtin *const ct_rego_builtins_misc[] = {
 	&b_bi_semver_compare, &b_bi_time_now_ns, &b_bi_time_parse_rfc3339_ns,
 	&b_bi_time_parse_duration_ns, &b_bi_time_date, &b_bi_time_clock,
 	&b_bi_time_weekday, &b_bi_time_add_date,
-	&b_bi_cidr_contains, &b_bi_cidr_intersects, &b_bi_cidr_is_valid,
 	&b_bi_uuid_rfc4122, &b_bi_any, &b_bi_all, &b_bi_set_diff,
 	&b_bi_cast_array, &b_bi_cast_set, &b_bi_cast_string,
 	&b_bi_cast_boolean, &b_bi_cast_null, &b_bi_cast_object, NULL,

@@ -21,6 +21,7 @@ static const struct ct_rego_builtin *const *groups[] = {
 	ct_rego_builtins_crypto,
 	ct_rego_builtins_glob,
 	ct_rego_builtins_jsonpath,
+	ct_rego_builtins_net,
 	NULL,
 };
 
