@@ -221,6 +221,15 @@ static const struct bcase cases[] = {
 	{ "net.cidr_merge", "[[\"2601:600::1\"]]", "!net.cidr_merge: IPv6 invalid: needs prefix length" },
 	{ "net.cidr_expand", "[\"192.168.1.1/30\"]", "{\"192.168.1.0\", \"192.168.1.1\", \"192.168.1.2\", \"192.168.1.3\"}" },
 	{ "net.cidr_expand", "[\"192.168.1.1/33\"]", "!net.cidr_expand: invalid CIDR address: 192.168.1.1/33" },
+	{ "io.jwt.decode", "[\"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwIiwiaXNzIjoib3BhIn0.XmVoLoHI3pxMtMO_WRONMSJzGUDP9pDjy8Jp0_tdRXY\"]", "[{\"alg\": \"HS256\", \"typ\": \"JWT\"}, {\"iss\": \"opa\", \"sub\": \"0\"}, \"5e65682e81c8de9c4cb4c3bf59138d3122731940cff690e3cbc269d3fb5d4576\"]" },
+	{ "io.jwt.decode", "[\"a.b\"]", "!encoded JWT must have 3 sections, found 2" },
+	{ "io.jwt.decode", "[\"abc\"]", "!encoded JWT had no period separators" },
+	{ "io.jwt.verify_hs256", "[\"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyIjoiYWxpY2UiLCJhenAiOiJhbGljZSIsInN1Ym9yZGluYXRlcyI6W10sImhyIjpmYWxzZX0.rz3jTY033z-NrKfwrK89_dcLF7TN4gwCMj-fVBDyLoM\", \"secret\"]", "true" },
+	{ "io.jwt.verify_hs256", "[\"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyIjoiYWxpY2UiLCJhenAiOiJhbGljZSIsInN1Ym9yZGluYXRlcyI6W10sImhyIjpmYWxzZX0.R0NDxM1gHTucWQKwayMDre2PbMNR9K9efmOfygDZWcE\", \"secret\"]", "false" },
+	{ "io.jwt.verify_rs256", "[\"eyJhbGciOiJSUzI1NiJ9.eyJhIjoxfQ.kfheW7qKO-sK5UrxvJZlN9RabMX7hgQuH6Cz9gL0XdVZOJ-ZGk9KvfJQPgIgN_DWbi9r46b3xHHoAtepK9uXfMFqzmIS-pcAl34FeKE_KEM8thhtI985dzYm8w303eprH9UGZFE07nMfIOzx0ZB4Y5L_PYOg4MEc7doGKJWSjo4\", \"-----BEGIN PUBLIC KEY-----\\nMIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDcfAoJUZc6rCWJ1a2cpx+8cbyj\\nHyx43o4ZWJ8V6hClvC1Nzr4TKYLNVxyiVJFeylbo/roCnUq6EG3U4Zaqcd3li7Ga\\nhiJ7vTdcnlt3P4aiSiVgzuryBYWb/AscXt4gvraCIgUjiJ/vWRtnYhF+RGUl7V0y\\n7d9FzcKISYjsS7ApLwIDAQAB\\n-----END PUBLIC KEY-----\\n\"]", "true" },
+	{ "io.jwt.verify_rs256", "[\"eyJhbGciOiJSUzI1NiJ9.eyJhIjoxfQ.iQiZN6q4YDOdD_0DRU4CDkgpm-aTNv8O6WTvK7ZBQAtnt2PAKaYc87LM_37zNsnhkw19I6oSNVyvRXJ05snpNRGsBg4xqkzVT1Ye5QH3VAFy4l8k9elZKeLr-xw3Y7Gr1yz7jEWQjvzcHGvm4odidVuQxm80emo-LgBMQ7RzRBg\", \"-----BEGIN PUBLIC KEY-----\\nMIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDcfAoJUZc6rCWJ1a2cpx+8cbyj\\nHyx43o4ZWJ8V6hClvC1Nzr4TKYLNVxyiVJFeylbo/roCnUq6EG3U4Zaqcd3li7Ga\\nhiJ7vTdcnlt3P4aiSiVgzuryBYWb/AscXt4gvraCIgUjiJ/vWRtnYhF+RGUl7V0y\\n7d9FzcKISYjsS7ApLwIDAQAB\\n-----END PUBLIC KEY-----\\n\"]", "false" },
+	{ "io.jwt.verify_ps256", "[\"eyJhbGciOiJSUzI1NiJ9.eyJhIjoxfQ.iQiZN6q4YDOdD_0DRU4CDkgpm-aTNv8O6WTvK7ZBQAtnt2PAKaYc87LM_37zNsnhkw19I6oSNVyvRXJ05snpNRGsBg4xqkzVT1Ye5QH3VAFy4l8k9elZKeLr-xw3Y7Gr1yz7jEWQjvzcHGvm4odidVuQxm80emo-LgBMQ7RzRBg\", \"-----BEGIN PUBLIC KEY-----\\nMIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDcfAoJUZc6rCWJ1a2cpx+8cbyj\\nHyx43o4ZWJ8V6hClvC1Nzr4TKYLNVxyiVJFeylbo/roCnUq6EG3U4Zaqcd3li7Ga\\nhiJ7vTdcnlt3P4aiSiVgzuryBYWb/AscXt4gvraCIgUjiJ/vWRtnYhF+RGUl7V0y\\n7d9FzcKISYjsS7ApLwIDAQAB\\n-----END PUBLIC KEY-----\\n\"]", "true" },
+	{ "io.jwt.verify_rs256", "[\"a.b.YQ\", \"not a pem\"]", "!failed to parse a PEM certificate" },
 	{ NULL, NULL, NULL },
 };
 
