@@ -47,14 +47,17 @@ static ct_result bits2(struct ct_rego_bctx *ctx, const char *name, char op,
 	if (b < 62 && a > -(INT64_C(1) << (62 - b)) && a < (INT64_C(1) << (62 - b)))
 		return bi_ret(out, ct_rego_value_int(a * (INT64_C(1) << b)));
 	{
-		struct ct_rego_value *acc = ct_rego_value_ref(args[0]), *two, *next;
+		struct ct_rego_value *acc, *two, *next;
 		ct_result r = CT_OK;
 		int64_t i;
 
+		if (a == 0)
+			return bi_ret(out, ct_rego_value_int(0));
 		if (b > 4096)
 			return ct_rego_berror(ctx, "%s: shift too large", name);
 		two = ct_rego_value_int(2);
 		CT_ENSURE(two != NULL, CT_ERR_NOMEM, "rego: out of memory");
+		acc = ct_rego_value_ref(args[0]);
 		for (i = 0; i < b && ct_ok(r); i++) {
 			r = ct_rego_number_mul(acc, two, &next);
 			ct_rego_value_unref(acc);
