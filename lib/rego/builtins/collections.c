@@ -1,6 +1,6 @@
 /*
  * collections.c - array.*, object.*, set intersection/union, walk and
- * graph.reachable. Inputs are untrusted values: recursion (object.union,
+ * graph.reachable(_paths). Inputs are untrusted values: recursion (object.union,
  * flatten, walk) is bounded by the input's own nesting, which the JSON
  * reader and the parser cap; produced element counts are charged to the
  * evaluation budget.
@@ -535,6 +535,77 @@ out:
 	return res;
 }
 
+/* graph.reachable_paths: every path from an initial node until a leaf or
+ * a node already on the path. Depth is bounded by the graph size. */
+static ct_result paths_rec(struct ct_rego_bctx *ctx,
+			   const struct ct_rego_value *graph,
+			   struct ct_rego_value *node, struct ct_rego_value *path,
+			   struct ct_rego_value *res)
+{
+	struct ct_rego_value *edges = ct_rego_object_get(graph, node), *np;
+	ct_result r = CT_OK;
+	size_t i;
+
+	CT_GUARD(ct_rego_bcharge(ctx, 32 + path->u.coll.len * 8));
+	if (edges == NULL) {
+		if (path->u.coll.len > 0)
+			return ct_rego_set_add(res, ct_rego_value_ref(path));
+		return CT_OK;
+	}
+	np = ct_rego_array_new(path->u.coll.len + 1);
+	if (np == NULL)
+		return NOMEM;
+	for (i = 0; i < path->u.coll.len; i++)
+		np->u.coll.items[i] = ct_rego_value_ref(path->u.coll.items[i]);
+	np->u.coll.len = path->u.coll.len;
+	r = ct_rego_array_append(np, ct_rego_value_ref(node));
+	if (ct_ok(r) && ((edges->kind != CT_REGO_ARRAY && edges->kind != CT_REGO_SET) ||
+			 edges->u.coll.len == 0))
+		r = ct_rego_set_add(res, ct_rego_value_ref(np));
+	else
+		for (i = 0; ct_ok(r) && i < edges->u.coll.len; i++) {
+			struct ct_rego_value *e = edges->u.coll.items[i];
+			bool on_path = false;
+			size_t k;
+
+			for (k = 0; k < np->u.coll.len && !on_path; k++)
+				on_path = ct_rego_value_equal(np->u.coll.items[k], e);
+			if (on_path)
+				r = ct_rego_set_add(res, ct_rego_value_ref(np));
+			else
+				r = paths_rec(ctx, graph, e, np, res);
+		}
+	ct_rego_value_unref(np);
+	return r;
+}
+
+static ct_result bi_reachable_paths(ARGS)
+{
+	struct ct_rego_value *res, *path;
+	ct_result r = CT_OK;
+	size_t i;
+
+	CT_GUARD(bi_arg(ctx, "graph.reachable_paths", args, 0, K_OBJ, "object"));
+	CT_GUARD(bi_arg(ctx, "graph.reachable_paths", args, 1, K_ARR | K_SET,
+			"one of {array, set}"));
+	res = ct_rego_set_new(0);
+	path = ct_rego_array_new(0);
+	if (res == NULL || path == NULL) {
+		ct_rego_value_unref(res);
+		ct_rego_value_unref(path);
+		return NOMEM;
+	}
+	for (i = 0; ct_ok(r) && i < args[1]->u.coll.len; i++)
+		r = paths_rec(ctx, args[0], args[1]->u.coll.items[i], path, res);
+	ct_rego_value_unref(path);
+	if (!ct_ok(r)) {
+		ct_rego_value_unref(res);
+		return ct_rego_bwrap(ctx, "graph.reachable_paths", r);
+	}
+	*out = res;
+	return CT_OK;
+}
+
 CT_BUILTIN(bi_array_concat, "array.concat", 2);
 CT_BUILTIN(bi_array_slice, "array.slice", 3);
 CT_BUILTIN(bi_array_reverse, "array.reverse", 1);
@@ -549,6 +620,7 @@ CT_BUILTIN(bi_object_subset, "object.subset", 2);
 CT_BUILTIN(bi_intersection, "intersection", 1);
 CT_BUILTIN(bi_union, "union", 1);
 CT_BUILTIN(bi_reachable, "graph.reachable", 2);
+CT_BUILTIN(bi_reachable_paths, "graph.reachable_paths", 2);
 static const struct ct_rego_builtin b_bi_walk = {
 	.name = "walk", .arity = 1, .fn = bi_walk, .relation = true
 };
@@ -558,5 +630,6 @@ const struct ct_rego_builtin *const ct_rego_builtins_collections[] = {
 	&b_bi_array_flatten, &b_bi_object_union, &b_bi_object_union_n,
 	&b_bi_object_get, &b_bi_object_keys, &b_bi_object_remove,
 	&b_bi_object_filter, &b_bi_object_subset, &b_bi_intersection,
-	&b_bi_union, &b_bi_reachable, &b_bi_walk, NULL,
+	&b_bi_union, &b_bi_reachable, &b_bi_reachable_paths, &b_bi_walk,
+	NULL,
 };

@@ -230,6 +230,15 @@ static const struct bcase cases[] = {
 	{ "io.jwt.verify_rs256", "[\"eyJhbGciOiJSUzI1NiJ9.eyJhIjoxfQ.iQiZN6q4YDOdD_0DRU4CDkgpm-aTNv8O6WTvK7ZBQAtnt2PAKaYc87LM_37zNsnhkw19I6oSNVyvRXJ05snpNRGsBg4xqkzVT1Ye5QH3VAFy4l8k9elZKeLr-xw3Y7Gr1yz7jEWQjvzcHGvm4odidVuQxm80emo-LgBMQ7RzRBg\", \"-----BEGIN PUBLIC KEY-----\\nMIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDcfAoJUZc6rCWJ1a2cpx+8cbyj\\nHyx43o4ZWJ8V6hClvC1Nzr4TKYLNVxyiVJFeylbo/roCnUq6EG3U4Zaqcd3li7Ga\\nhiJ7vTdcnlt3P4aiSiVgzuryBYWb/AscXt4gvraCIgUjiJ/vWRtnYhF+RGUl7V0y\\n7d9FzcKISYjsS7ApLwIDAQAB\\n-----END PUBLIC KEY-----\\n\"]", "false" },
 	{ "io.jwt.verify_ps256", "[\"eyJhbGciOiJSUzI1NiJ9.eyJhIjoxfQ.iQiZN6q4YDOdD_0DRU4CDkgpm-aTNv8O6WTvK7ZBQAtnt2PAKaYc87LM_37zNsnhkw19I6oSNVyvRXJ05snpNRGsBg4xqkzVT1Ye5QH3VAFy4l8k9elZKeLr-xw3Y7Gr1yz7jEWQjvzcHGvm4odidVuQxm80emo-LgBMQ7RzRBg\", \"-----BEGIN PUBLIC KEY-----\\nMIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDcfAoJUZc6rCWJ1a2cpx+8cbyj\\nHyx43o4ZWJ8V6hClvC1Nzr4TKYLNVxyiVJFeylbo/roCnUq6EG3U4Zaqcd3li7Ga\\nhiJ7vTdcnlt3P4aiSiVgzuryBYWb/AscXt4gvraCIgUjiJ/vWRtnYhF+RGUl7V0y\\n7d9FzcKISYjsS7ApLwIDAQAB\\n-----END PUBLIC KEY-----\\n\"]", "true" },
 	{ "io.jwt.verify_rs256", "[\"a.b.YQ\", \"not a pem\"]", "!failed to parse a PEM certificate" },
+	{ "graph.reachable_paths", "[{\"a\": [\"b\"], \"b\": [\"c\"], \"c\": [\"a\"]}, [\"a\"]]", "{[\"a\", \"b\", \"c\"]}" },
+	{ "graph.reachable_paths", "[{\"a\": [\"b\", \"c\"], \"b\": [\"d\"], \"c\": [\"d\"], \"d\": [], \"e\": [\"f\"], \"f\": [\"e\"]}, [\"b\", \"e\"]]", "{[\"b\", \"d\"], [\"e\", \"f\"]}" },
+	{ "graph.reachable_paths", "[{}, [\"a\"]]", "set()" },
+	{ "yaml.unmarshal", "[\"a: 1\\nb: [x, 'y', 2.5, true, null, ~]\\n3: z\\n\"]", "{\"3\": \"z\", \"a\": 1, \"b\": [\"x\", \"y\", 2.5, true, null, null]}" },
+	{ "yaml.unmarshal", "[\"[1,2,3\"]", "!yaml: line 1: did not find" },
+	{ "yaml.unmarshal", "[\"a: &x [1]\\nb: *x\\n\"]", "!aliases are not supported" },
+	{ "yaml.is_valid", "[\"{a: [}\"]", "false" },
+	{ "yaml.is_valid", "[1]", "false" },
+	{ "yaml.marshal", "[{\"foo\": [1, 2]}]", "\"{\\\"foo\\\":[1,2]}\\n\"" },
 	{ NULL, NULL, NULL },
 };
 
