@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <openssl/rand.h>
@@ -565,6 +566,107 @@ out:
 	return res;
 }
 
+/* uuid.parse: the forms google/uuid accepts (36 chars, 38 with any
+ * wrapping pair, urn:uuid: prefix, 32 hex digits); undefined otherwise. */
+static bool uuid_bytes(const char *s, size_t len, uint8_t u[16])
+{
+	static const size_t dash[] = { 8, 13, 18, 23 };
+	char hex[33];
+	size_t i, k = 0;
+
+	if (len == 45 && strncasecmp(s, "urn:uuid:", 9) == 0) {
+		s += 9;
+		len = 36;
+	} else if (len == 38) {
+		s++;
+		len = 36;
+	}
+	if (len == 36) {
+		for (i = 0; i < 4; i++)
+			if (s[dash[i]] != '-')
+				return false;
+		for (i = 0; i < 36; i++)
+			if (i != 8 && i != 13 && i != 18 && i != 23)
+				hex[k++] = s[i];
+	} else if (len == 32) {
+		memcpy(hex, s, 32);
+		k = 32;
+	} else {
+		return false;
+	}
+	hex[k] = '\0';
+	return ct_ok(ct_hex_decode_fixed(u, 16, hex)) || (ct_error_clear(), false);
+}
+
+static ct_result put(struct ct_rego_value *o, const char *k, struct ct_rego_value *v)
+{
+	return ct_rego_object_insert(o, ct_rego_value_cstring(k), v);
+}
+
+static ct_result bi_uuid_parse(ARGS)
+{
+	uint8_t u[16];
+	struct ct_rego_value *o;
+	const char *variant;
+	int version;
+	ct_result res = CT_OK;
+
+	CT_GUARD(bi_arg(ctx, "uuid.parse", args, 0, K_STR, "string"));
+	if (!uuid_bytes(S(0), L(0), u)) {
+		*out = NULL;
+		return CT_OK;
+	}
+	if ((u[8] & 0xc0) == 0x80)
+		variant = "RFC4122";
+	else if ((u[8] & 0xe0) == 0xc0)
+		variant = "Microsoft";
+	else if ((u[8] & 0xe0) == 0xe0)
+		variant = "Future";
+	else
+		variant = "Reserved";
+	version = u[6] >> 4;
+	o = ct_rego_object_new(0);
+	CT_ENSURE(o != NULL, CT_ERR_NOMEM, "rego: out of memory");
+	CT_TRY(put(o, "variant", ct_rego_value_cstring(variant)));
+	CT_TRY(put(o, "version", ct_rego_value_int(version)));
+	if (version == 1 || version == 2) {
+		int64_t t = (int64_t)(((uint64_t)u[0] << 24) | ((uint64_t)u[1] << 16) |
+				      ((uint64_t)u[2] << 8) | u[3]) +
+			    ((int64_t)((u[4] << 8) | u[5]) << 32) +
+			    ((int64_t)(((u[6] << 8) | u[7]) & 0xfff) << 48);
+		char node[18];
+
+		/* 100 ns ticks since 1582-10-15 -> Unix nanoseconds */
+		CT_TRY(put(o, "time", ct_rego_value_int((t - INT64_C(122192928000000000)) * 100)));
+		CT_TRY(put(o, "clocksequence",
+			   ct_rego_value_int(((u[8] & 0x3f) << 8) | u[9])));
+		snprintf(node, sizeof(node), "%02x-%02x-%02x-%02x-%02x-%02x",
+			 u[10], u[11], u[12], u[13], u[14], u[15]);
+		CT_TRY(put(o, "nodeid", ct_rego_value_cstring(node)));
+		CT_TRY(put(o, "macvariables",
+			   ct_rego_value_cstring((u[10] & 2) ? ((u[10] & 1) ? "local:multicast" : "local:unicast")
+							     : ((u[10] & 1) ? "global:multicast" : "global:unicast"))));
+		if (version == 2) {
+			static const char *const dom[] = { "Person", "Group", "Org" };
+			char dn[16];
+
+			if (u[9] < 3)
+				CT_TRY(put(o, "domain", ct_rego_value_cstring(dom[u[9]])));
+			else {
+				snprintf(dn, sizeof(dn), "Domain%u", u[9]);
+				CT_TRY(put(o, "domain", ct_rego_value_cstring(dn)));
+			}
+			CT_TRY(put(o, "id", ct_rego_value_int(
+						   ((int64_t)u[0] << 24) | (u[1] << 16) | (u[2] << 8) | u[3])));
+		}
+	}
+	*out = o;
+	return CT_OK;
+out:
+	ct_rego_value_unref(o);
+	return res;
+}
+
 /* ------------------------------------------------------ v0 deprecated */
 
 static ct_result any_all(struct ct_rego_bctx *ctx, const char *name, bool all,
@@ -675,6 +777,7 @@ static const struct ct_rego_builtin b_bi_uuid_rfc4122 = {
 	.name = "uuid.rfc4122", .arity = 1, .fn = bi_uuid_rfc4122,
 	.nondeterministic = true
 };
+CT_BUILTIN(bi_uuid_parse, "uuid.parse", 1);
 DEP(bi_any, "any", 1);
 DEP(bi_all, "all", 1);
 DEP(bi_set_diff, "set_diff", 2);
@@ -691,7 +794,7 @@ const struct ct_rego_builtin *const ct_rego_builtins_misc[] = {
 	&b_bi_semver_compare, &b_bi_time_now_ns, &b_bi_time_parse_rfc3339_ns,
 	&b_bi_time_parse_duration_ns, &b_bi_time_date, &b_bi_time_clock,
 	&b_bi_time_weekday, &b_bi_time_add_date,
-	&b_bi_uuid_rfc4122, &b_bi_any, &b_bi_all, &b_bi_set_diff,
+	&b_bi_uuid_rfc4122, &b_bi_uuid_parse, &b_bi_any, &b_bi_all, &b_bi_set_diff,
 	&b_bi_cast_array, &b_bi_cast_set, &b_bi_cast_string,
 	&b_bi_cast_boolean, &b_bi_cast_null, &b_bi_cast_object, NULL,
 };

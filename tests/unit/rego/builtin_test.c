@@ -239,6 +239,10 @@ static const struct bcase cases[] = {
 	{ "yaml.is_valid", "[\"{a: [}\"]", "false" },
 	{ "yaml.is_valid", "[1]", "false" },
 	{ "yaml.marshal", "[{\"foo\": [1, 2]}]", "\"{\\\"foo\\\":[1,2]}\\n\"" },
+	{ "uuid.parse", "[\"URN:UUID:000003e8-48b9-21ee-b200-325096b39f47\"]", "{\"clocksequence\": 12800, \"domain\": \"Person\", \"id\": 1000, \"macvariables\": \"local:unicast\", \"nodeid\": \"32-50-96-b3-9f-47\", \"time\": 1693566990121469600, \"variant\": \"RFC4122\", \"version\": 2}" },
+	{ "uuid.parse", "[\"(00000000-0000-4000-8000-000000000000)\"]", "{\"variant\": \"RFC4122\", \"version\": 4}" },
+	{ "uuid.parse", "[\"6bea8ef2d3d33cd184e09bab06a52ece\"]", "{\"variant\": \"RFC4122\", \"version\": 3}" },
+	{ "uuid.parse", "[\"00000000-0000-4000-8000-00000000000g\"]", "undefined" },
 	{ NULL, NULL, NULL },
 };
 
