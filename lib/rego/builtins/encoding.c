@@ -207,6 +207,109 @@ static ct_result bi_json_is_valid(ARGS)
 	return CT_OK;
 }
 
+/* ------------------------------------------- json.marshal_with_options */
+
+/* Go's json.MarshalIndent layout: every line starts with prefix, nesting
+ * adds one indent per level, empty collections stay "[]" / "{}". */
+static ct_result write_indented(const struct ct_rego_value *v,
+				struct ct_buf *b, const char *prefix,
+				const char *indent, size_t depth)
+{
+	size_t i, k, n;
+	bool obj = v->kind == CT_REGO_OBJECT;
+
+	if (v->kind != CT_REGO_ARRAY && v->kind != CT_REGO_SET && !obj)
+		return ct_rego_value_to_json(v, b);
+	n = v->u.coll.len;
+	if (n == 0)
+		return ct_buf_append_str(b, obj ? "{}" : "[]");
+	CT_GUARD(ct_buf_append_byte(b, obj ? '{' : '['));
+	for (i = 0; i < n; i++) {
+		CT_GUARD(ct_buf_append_byte(b, '\n'));
+		CT_GUARD(ct_buf_append_str(b, prefix));
+		for (k = 0; k <= depth; k++)
+			CT_GUARD(ct_buf_append_str(b, indent));
+		if (obj) {
+			const struct ct_rego_value *key = v->u.coll.items[i];
+
+			if (key->kind == CT_REGO_STRING) {
+				CT_GUARD(ct_rego_value_to_json(key, b));
+			} else {
+				struct ct_buf kb;
+				struct ct_rego_value *ks;
+				ct_result r;
+
+				ct_buf_init(&kb, b->max);
+				r = ct_rego_value_to_json(key, &kb);
+				ks = ct_ok(r) ? ct_rego_value_string_new(ct_buf_cstr(&kb), kb.len) : NULL;
+				ct_buf_dispose(&kb);
+				CT_GUARD(r);
+				CT_ENSURE(ks != NULL, CT_ERR_NOMEM, "rego: out of memory");
+				r = ct_rego_value_to_json(ks, b);
+				ct_rego_value_unref(ks);
+				CT_GUARD(r);
+			}
+			CT_GUARD(ct_buf_append_str(b, ": "));
+			CT_GUARD(write_indented(v->u.coll.vals[i], b, prefix, indent, depth + 1));
+		} else {
+			CT_GUARD(write_indented(v->u.coll.items[i], b, prefix, indent, depth + 1));
+		}
+		if (i + 1 < n)
+			CT_GUARD(ct_buf_append_byte(b, ','));
+	}
+	CT_GUARD(ct_buf_append_byte(b, '\n'));
+	CT_GUARD(ct_buf_append_str(b, prefix));
+	for (k = 0; k < depth; k++)
+		CT_GUARD(ct_buf_append_str(b, indent));
+	return ct_buf_append_byte(b, obj ? '}' : ']');
+}
+
+static ct_result bi_json_marshal_opts(ARGS)
+{
+	struct ct_rego_value *o = args[1];
+	const char *prefix = "", *indent = "\t";
+	bool pretty = false, pretty_set = false;
+	struct ct_buf b;
+	ct_result r;
+	size_t i;
+
+	CT_GUARD(bi_arg(ctx, "json.marshal_with_options", args, 1, K_OBJ, "object"));
+	for (i = 0; i < o->u.coll.len; i++) {
+		const struct ct_rego_value *k = o->u.coll.items[i], *v = o->u.coll.vals[i];
+		const char *ks = k->kind == CT_REGO_STRING ? k->u.str.s : "";
+
+		if (strcmp(ks, "pretty") == 0 && v->kind == CT_REGO_BOOL) {
+			pretty = v->u.b;
+			pretty_set = true;
+		} else if (strcmp(ks, "indent") == 0 && v->kind == CT_REGO_STRING) {
+			indent = v->u.str.s;
+			if (!pretty_set)
+				pretty = true;
+		} else if (strcmp(ks, "prefix") == 0 && v->kind == CT_REGO_STRING) {
+			prefix = v->u.str.s;
+			if (!pretty_set)
+				pretty = true;
+		} else {
+			return ct_rego_berror(ctx, "json.marshal_with_options: object contained unknown key \"%s\"", ks);
+		}
+	}
+	ct_buf_init(&b, CT_REGO_BUILTIN_STR_MAX);
+	if (pretty) {
+		r = ct_buf_append_str(&b, prefix);
+		if (ct_ok(r))
+			r = write_indented(args[0], &b, prefix, indent, 0);
+	} else {
+		r = ct_rego_value_to_json(args[0], &b);
+	}
+	if (ct_ok(r))
+		r = ct_rego_bcharge(ctx, b.len);
+	if (!ct_ok(r)) {
+		ct_buf_dispose(&b);
+		return ct_rego_bwrap(ctx, "json.marshal_with_options", r);
+	}
+	return ct_rego_bret_buf(out, &b);
+}
+
 /* ------------------------------------------------------------- urlquery */
 
 static ct_result url_escape(struct ct_buf *b, const char *s, size_t len)
@@ -413,6 +516,7 @@ CT_BUILTIN(bi_hex_decode, "hex.decode", 1);
 CT_BUILTIN(bi_json_marshal, "json.marshal", 1);
 CT_BUILTIN(bi_json_unmarshal, "json.unmarshal", 1);
 CT_BUILTIN(bi_json_is_valid, "json.is_valid", 1);
+CT_BUILTIN(bi_json_marshal_opts, "json.marshal_with_options", 2);
 CT_BUILTIN(bi_urlquery_encode, "urlquery.encode", 1);
 CT_BUILTIN(bi_urlquery_decode, "urlquery.decode", 1);
 CT_BUILTIN(bi_units_parse_bytes, "units.parse_bytes", 1);
@@ -422,7 +526,7 @@ const struct ct_rego_builtin *const ct_rego_builtins_encoding[] = {
 	&b_bi_b64_encode, &b_bi_b64_decode, &b_bi_b64_is_valid,
 	&b_bi_b64url_encode, &b_bi_b64url_encode_np, &b_bi_b64url_decode,
 	&b_bi_hex_encode, &b_bi_hex_decode, &b_bi_json_marshal,
-	&b_bi_json_unmarshal, &b_bi_json_is_valid, &b_bi_urlquery_encode,
+	&b_bi_json_unmarshal, &b_bi_json_is_valid, &b_bi_json_marshal_opts, &b_bi_urlquery_encode,
 	&b_bi_urlquery_decode, &b_bi_units_parse_bytes, &b_bi_units_parse,
 	NULL,
 };

@@ -243,6 +243,10 @@ static const struct bcase cases[] = {
 	{ "uuid.parse", "[\"(00000000-0000-4000-8000-000000000000)\"]", "{\"variant\": \"RFC4122\", \"version\": 4}" },
 	{ "uuid.parse", "[\"6bea8ef2d3d33cd184e09bab06a52ece\"]", "{\"variant\": \"RFC4122\", \"version\": 3}" },
 	{ "uuid.parse", "[\"00000000-0000-4000-8000-00000000000g\"]", "undefined" },
+	{ "json.marshal_with_options", "[[1, {\"a\": []}], {\"prefix\": \"> \", \"indent\": \" \"}]", "\"> [\\n>  1,\\n>  {\\n>   \\\"a\\\": []\\n>  }\\n> ]\"" },
+	{ "json.marshal_with_options", "[[1], {\"pretty\": false, \"indent\": \"x\"}]", "\"[1]\"" },
+	{ "json.marshal_with_options", "[1, {\"include_winning_lottery_numbers\": true}]", "!object contained unknown key \"include_winning_lottery_numbers\"" },
+	{ "div", "[1e109, 1e100]", "1000000000" },
 	{ NULL, NULL, NULL },
 };
 
