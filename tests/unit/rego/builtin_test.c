@@ -247,6 +247,17 @@ static const struct bcase cases[] = {
 	{ "json.marshal_with_options", "[[1], {\"pretty\": false, \"indent\": \"x\"}]", "\"[1]\"" },
 	{ "json.marshal_with_options", "[1, {\"include_winning_lottery_numbers\": true}]", "!object contained unknown key \"include_winning_lottery_numbers\"" },
 	{ "div", "[1e109, 1e100]", "1000000000" },
+	{ "time.parse_ns", "[\"2006-01-02\", \"2020-02-02\"]", "1580601600000000000" },
+	{ "time.parse_ns", "[\"2006-01-02T15:04:05Z07:00\", \"2262-04-11T23:47:16.854775807-00:00\"]", "9223372036854775807" },
+	{ "time.parse_ns", "[\"2006-01-02T15:04:05Z07:00\", \"2262-04-11T23:47:16.854775808-00:00\"]", "!cannot parse" },
+	{ "time.parse_ns", "[\"Mon Jan _2 15:04:05 MST 2006\", \"Thu Feb  4 21:00:57 UTC 2010\"]", "1265317257000000000" },
+	{ "time.parse_ns", "[\"3:04PM\", \"1:30AM\"]", "!cannot parse" },
+	{ "time.format", "[1670006453141828752]", "\"2022-12-02T18:40:53.141828752Z\"" },
+	{ "time.format", "[[1670006453000000000, \"UTC\", \"RFC1123Z\"]]", "\"Fri, 02 Dec 2022 18:40:53 +0000\"" },
+	{ "time.format", "[[0, \"Asia/Kolkata\"]]", "!unknown time zone" },
+	{ "time.diff", "[1580601600000000000, 1583020800000000000]", "[0, 0, 28, 0, 0, 0]" },
+	{ "time.diff", "[1612224000000000000, 1614556800000000000]", "[0, 0, 27, 0, 0, 0]" },
+	{ "time.diff", "[1078012800000000000, 1109635200000000000]", "[1, 0, 1, 0, 0, 0]" },
 	{ NULL, NULL, NULL },
 };
 
