@@ -395,6 +395,142 @@ static ct_result bi_urlquery_decode(ARGS)
 	return str_from_bytes(ctx, "urlquery.decode", &b, out);
 }
 
+/* urlquery.encode_object: Go url.Values.Encode (keys sorted, arrays and
+ * sets repeat the key). */
+static ct_result bi_urlquery_encode_object(ARGS)
+{
+	struct ct_rego_value *o = args[0];
+	struct ct_buf b;
+	ct_result r = CT_OK;
+	size_t i, k;
+	bool first = true;
+
+	CT_GUARD(bi_arg(ctx, "urlquery.encode_object", args, 0, K_OBJ, "object"));
+	ct_buf_init(&b, CT_REGO_BUILTIN_STR_MAX);
+	for (i = 0; i < o->u.coll.len && ct_ok(r); i++) {
+		const struct ct_rego_value *key = o->u.coll.items[i], *v = o->u.coll.vals[i];
+		struct ct_rego_value *const *vals = &o->u.coll.vals[i];
+		size_t nv = 1;
+
+		if (key->kind != CT_REGO_STRING) {
+			ct_buf_dispose(&b);
+			return ct_rego_btype_error(ctx, "urlquery.encode_object", 1,
+						   "object[string: string|array|set]", key);
+		}
+		if (v->kind == CT_REGO_ARRAY || v->kind == CT_REGO_SET) {
+			vals = v->u.coll.items;
+			nv = v->u.coll.len;
+		}
+		for (k = 0; k < nv && ct_ok(r); k++) {
+			if (vals[k]->kind != CT_REGO_STRING) {
+				ct_buf_dispose(&b);
+				return ct_rego_btype_error(ctx, "urlquery.encode_object", 1,
+							   "object[string: string|array|set]", vals[k]);
+			}
+			if (!first)
+				r = ct_buf_append_byte(&b, '&');
+			first = false;
+			if (ct_ok(r))
+				r = url_escape(&b, key->u.str.s, key->u.str.len);
+			if (ct_ok(r))
+				r = ct_buf_append_byte(&b, '=');
+			if (ct_ok(r))
+				r = url_escape(&b, vals[k]->u.str.s, vals[k]->u.str.len);
+		}
+	}
+	if (!ct_ok(r)) {
+		ct_buf_dispose(&b);
+		return ct_rego_bwrap(ctx, "urlquery.encode_object", r);
+	}
+	return ct_rego_bret_buf(out, &b);
+}
+
+static ct_result unescape(const char *s, size_t len, struct ct_rego_value **out)
+{
+	struct ct_buf b;
+	ct_result r = CT_OK;
+	size_t i;
+
+	ct_buf_init(&b, CT_REGO_BUILTIN_STR_MAX);
+	for (i = 0; i < len && ct_ok(r); i++) {
+		if (s[i] == '+') {
+			r = ct_buf_append_byte(&b, ' ');
+		} else if (s[i] == '%') {
+			if (i + 2 >= len + 0 || hv(s[i + 1]) < 0 || hv(s[i + 2]) < 0) {
+				ct_buf_dispose(&b);
+				return CT_FAIL(CT_ERR_PROTO, "invalid URL escape \"%.3s\"", s + i);
+			}
+			r = ct_buf_append_byte(&b, (uint8_t)(hv(s[i + 1]) * 16 + hv(s[i + 2])));
+			i += 2;
+		} else {
+			r = ct_buf_append_byte(&b, (uint8_t)s[i]);
+		}
+	}
+	if (ct_ok(r) && !ct_rego_utf8_valid(ct_buf_cstr(&b), b.len))
+		r = CT_FAIL(CT_ERR_PROTO, "decoded bytes are not valid UTF-8");
+	if (!ct_ok(r)) {
+		ct_buf_dispose(&b);
+		return r;
+	}
+	return ct_rego_bret_buf(out, &b);
+}
+
+static ct_result bi_urlquery_decode_object(ARGS)
+{
+	const char *s;
+	size_t len, i = 0;
+	struct ct_rego_value *o;
+	ct_result res = CT_OK;
+
+	CT_GUARD(bi_arg(ctx, "urlquery.decode_object", args, 0, K_STR, "string"));
+	s = args[0]->u.str.s;
+	len = args[0]->u.str.len;
+	o = ct_rego_object_new(0);
+	CT_ENSURE(o != NULL, CT_ERR_NOMEM, "rego: out of memory");
+	while (i < len) {
+		size_t e = i, eq;
+		struct ct_rego_value *k = NULL, *v = NULL, *arr;
+
+		while (e < len && s[e] != '&')
+			e++;
+		if (e > i) {
+			eq = i;
+			while (eq < e && s[eq] != '=')
+				eq++;
+			res = unescape(s + i, eq - i, &k);
+			if (ct_ok(res))
+				res = unescape(s + (eq < e ? eq + 1 : e), eq < e ? e - eq - 1 : 0, &v);
+			if (!ct_ok(res)) {
+				ct_rego_value_unref(k);
+				ct_rego_value_unref(o);
+				return ct_rego_bwrap(ctx, "urlquery.decode_object", res);
+			}
+			arr = ct_rego_object_get(o, k);
+			if (arr == NULL) {
+				arr = ct_rego_array_new(1);
+				res = ct_rego_array_append(arr, v);
+				if (ct_ok(res))
+					res = ct_rego_object_insert(o, k, arr);
+				else {
+					ct_rego_value_unref(k);
+					ct_rego_value_unref(arr);
+				}
+			} else {
+				/* only this builder holds the array: append in place */
+				res = ct_rego_array_append(arr, v);
+				ct_rego_value_unref(k);
+			}
+			CT_TRY(res);
+		}
+		i = e + 1;
+	}
+	*out = o;
+	return CT_OK;
+out:
+	ct_rego_value_unref(o);
+	return res;
+}
+
 /* ---------------------------------------------------------------- units */
 
 struct unit {
@@ -519,6 +655,8 @@ CT_BUILTIN(bi_json_is_valid, "json.is_valid", 1);
 CT_BUILTIN(bi_json_marshal_opts, "json.marshal_with_options", 2);
 CT_BUILTIN(bi_urlquery_encode, "urlquery.encode", 1);
 CT_BUILTIN(bi_urlquery_decode, "urlquery.decode", 1);
+CT_BUILTIN(bi_urlquery_encode_object, "urlquery.encode_object", 1);
+CT_BUILTIN(bi_urlquery_decode_object, "urlquery.decode_object", 1);
 CT_BUILTIN(bi_units_parse_bytes, "units.parse_bytes", 1);
 CT_BUILTIN(bi_units_parse, "units.parse", 1);
 
@@ -527,6 +665,7 @@ const struct ct_rego_builtin *const ct_rego_builtins_encoding[] = {
 	&b_bi_b64url_encode, &b_bi_b64url_encode_np, &b_bi_b64url_decode,
 	&b_bi_hex_encode, &b_bi_hex_decode, &b_bi_json_marshal,
 	&b_bi_json_unmarshal, &b_bi_json_is_valid, &b_bi_json_marshal_opts, &b_bi_urlquery_encode,
-	&b_bi_urlquery_decode, &b_bi_units_parse_bytes, &b_bi_units_parse,
+	&b_bi_urlquery_decode, &b_bi_urlquery_encode_object,
+	&b_bi_urlquery_decode_object, &b_bi_units_parse_bytes, &b_bi_units_parse,
 	NULL,
 };

@@ -272,13 +272,114 @@ out:
 	return res;
 }
 
+/* Entries of a cidr_contains_matches operand: (key, address text). */
+struct cm_entry {
+	struct ct_rego_value *key; /* borrowed */
+	const struct ct_rego_value *addr;
+};
+
+static ct_result cm_entries(struct ct_rego_bctx *ctx, struct ct_rego_value *const *args,
+			    int i, struct cm_entry **out, size_t *n)
+{
+	struct ct_rego_value *a = args[i];
+	struct cm_entry *e;
+	size_t k, cnt;
+
+	if (a->kind == CT_REGO_STRING) {
+		e = calloc(1, sizeof(*e));
+		CT_ENSURE(e != NULL, CT_ERR_NOMEM, "rego: out of memory");
+		e->key = a;
+		e->addr = a;
+		*out = e;
+		*n = 1;
+		return CT_OK;
+	}
+	CT_GUARD(bi_arg(ctx, "net.cidr_contains_matches", args, i,
+			K_STR | K_ARR | K_SET | K_OBJ, "one of {string, array, set, object}"));
+	cnt = a->u.coll.len;
+	e = calloc(cnt + 1, sizeof(*e));
+	CT_ENSURE(e != NULL, CT_ERR_NOMEM, "rego: out of memory");
+	for (k = 0; k < cnt; k++) {
+		const struct ct_rego_value *v = a->kind == CT_REGO_OBJECT ? a->u.coll.vals[k]
+									  : a->u.coll.items[k];
+
+		if (v->kind == CT_REGO_ARRAY && v->u.coll.len > 0 &&
+		    v->u.coll.items[0]->kind == CT_REGO_STRING)
+			e[k].addr = v->u.coll.items[0];
+		else if (v->kind == CT_REGO_STRING)
+			e[k].addr = v;
+		else {
+			free(e);
+			return ct_rego_berror(ctx, "net.cidr_contains_matches: operand %d: element must be string or non-empty array", i + 1);
+		}
+		e[k].key = a->kind == CT_REGO_ARRAY ? NULL : a->u.coll.items[k];
+	}
+	*out = e;
+	*n = cnt;
+	return CT_OK;
+}
+
+static ct_result bi_cidr_contains_matches(ARGS)
+{
+	struct cm_entry *a = NULL, *b = NULL;
+	size_t na = 0, nb = 0, i, j;
+	struct ct_rego_value *r = NULL, *pair;
+	ct_result res = CT_OK;
+
+	CT_TRY(cm_entries(ctx, args, 0, &a, &na));
+	CT_TRY(cm_entries(ctx, args, 1, &b, &nb));
+	CT_TRY(ct_rego_bcharge(ctx, na * nb));
+	r = ct_rego_set_new(0);
+	CT_TRY_ENSURE(r != NULL, CT_ERR_NOMEM, "rego: out of memory");
+	for (i = 0; i < na; i++) {
+		struct cidr net;
+
+		if (!parse_cidr(a[i].addr->u.str.s, a[i].addr->u.str.len, false, &net)) {
+			res = ct_rego_berror(ctx, "net.cidr_contains_matches: invalid CIDR address: %s",
+					     a[i].addr->u.str.s);
+			goto out;
+		}
+		for (j = 0; j < nb; j++) {
+			struct cidr x;
+
+			if (!parse_cidr(b[j].addr->u.str.s, b[j].addr->u.str.len, false, &x)) {
+				res = ct_rego_berror(ctx, "net.cidr_contains_matches: invalid IP or CIDR: %s",
+						     b[j].addr->u.str.s);
+				goto out;
+			}
+			if (!cidr_has(&net, &x))
+				continue;
+			pair = ct_rego_array_new(2);
+			CT_TRY_ENSURE(pair != NULL, CT_ERR_NOMEM, "rego: out of memory");
+			res = ct_rego_array_append(pair, a[i].key ? ct_rego_value_ref(a[i].key)
+								 : ct_rego_value_int((int64_t)i));
+			if (ct_ok(res))
+				res = ct_rego_array_append(pair, b[j].key ? ct_rego_value_ref(b[j].key)
+									 : ct_rego_value_int((int64_t)j));
+			if (!ct_ok(res)) {
+				ct_rego_value_unref(pair);
+				goto out;
+			}
+			CT_TRY(ct_rego_set_add(r, pair));
+		}
+	}
+	*out = r;
+	r = NULL;
+out:
+	ct_rego_value_unref(r);
+	free(a);
+	free(b);
+	return res;
+}
+
 CT_BUILTIN(bi_cidr_contains, "net.cidr_contains", 2);
 CT_BUILTIN(bi_cidr_intersects, "net.cidr_intersects", 2);
 CT_BUILTIN(bi_cidr_is_valid, "net.cidr_is_valid", 1);
 CT_BUILTIN(bi_cidr_merge, "net.cidr_merge", 1);
 CT_BUILTIN(bi_cidr_expand, "net.cidr_expand", 1);
+CT_BUILTIN(bi_cidr_contains_matches, "net.cidr_contains_matches", 2);
 
 const struct ct_rego_builtin *const ct_rego_builtins_net[] = {
 	&b_bi_cidr_contains, &b_bi_cidr_intersects, &b_bi_cidr_is_valid,
-	&b_bi_cidr_merge, &b_bi_cidr_expand, NULL,
+	&b_bi_cidr_merge, &b_bi_cidr_expand, &b_bi_cidr_contains_matches, NULL,
 };

@@ -258,6 +258,14 @@ static const struct bcase cases[] = {
 	{ "time.diff", "[1580601600000000000, 1583020800000000000]", "[0, 0, 28, 0, 0, 0]" },
 	{ "time.diff", "[1612224000000000000, 1614556800000000000]", "[0, 0, 27, 0, 0, 0]" },
 	{ "time.diff", "[1078012800000000000, 1109635200000000000]", "[1, 0, 1, 0, 0, 0]" },
+	{ "net.cidr_contains_matches", "[\"1.1.1.0/24\", \"1.1.1.1\"]", "{[\"1.1.1.0/24\", \"1.1.1.1\"]}" },
+	{ "net.cidr_contains_matches", "[[[\"1.1.2.0/24\", 1], \"1.1.1.0/24\"], [\"1.1.1.1\", \"1.1.2.1\"]]", "{[0, 1], [1, 0]}" },
+	{ "net.cidr_contains_matches", "[{\"k\": \"10.0.0.0/8\"}, [\"1.1.1.1\", \"10.1.1.1\"]]", "{[\"k\", 1]}" },
+	{ "net.cidr_contains_matches", "[[\"1.1.2.0/24\"], [\"1.1.1.1\", 1]]", "!net.cidr_contains_matches: operand 2: element must be string or non-empty array" },
+	{ "urlquery.encode_object", "[{\"b\": [\"b+1\", \"c+2\"], \"a\": \"c=b+1\"}]", "\"a=c%3Db%2B1&b=b%2B1&b=c%2B2\"" },
+	{ "urlquery.encode_object", "[{}]", "\"\"" },
+	{ "urlquery.decode_object", "[\"a=value_a1&b=value_b&a=value_a2&&c\"]", "{\"a\": [\"value_a1\", \"value_a2\"], \"b\": [\"value_b\"], \"c\": [\"\"]}" },
+	{ "urlquery.decode_object", "[\"a=%zz\"]", "!invalid URL escape" },
 	{ NULL, NULL, NULL },
 };
 
