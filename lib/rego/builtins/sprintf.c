@@ -345,8 +345,60 @@ out:
 	return ct_rego_bwrap(ctx, "sprintf", res);
 }
 
+/*
+ * internal.template_string(parts): what $"..." compiles to. Each part is
+ * either a literal string, or a SET holding the values the embedded
+ * expression produced (the compiler wraps it in a set comprehension):
+ * empty prints "<undefined>", one value prints as a string (raw) or its
+ * Rego term text, several values are an error.
+ */
+static ct_result bi_template_string(struct ct_rego_bctx *ctx,
+				    struct ct_rego_value *const *args,
+				    struct ct_rego_value **out)
+{
+	struct ct_rego_value *parts = args[0];
+	struct ct_buf b;
+	ct_result res = CT_OK;
+	size_t i;
+
+	CT_GUARD(bi_arg(ctx, "internal.template_string", args, 0, K_ARR, "array"));
+	ct_buf_init(&b, CT_REGO_BUILTIN_STR_MAX);
+	for (i = 0; i < parts->u.coll.len; i++) {
+		struct ct_rego_value *p = parts->u.coll.items[i], *v;
+
+		if (p->kind == CT_REGO_STRING) {
+			CT_TRY(ct_buf_append(&b, p->u.str.s, p->u.str.len));
+			continue;
+		}
+		if (p->kind != CT_REGO_SET) {
+			CT_TRY(ct_rego_value_to_term(p, &b));
+			continue;
+		}
+		if (p->u.coll.len == 0) {
+			CT_TRY(ct_buf_append_str(&b, "<undefined>"));
+			continue;
+		}
+		if (p->u.coll.len > 1) {
+			ct_buf_dispose(&b);
+			return ct_rego_berror(ctx, "internal.template_string: template expression "
+						   "produced multiple outputs");
+		}
+		v = p->u.coll.items[0];
+		if (v->kind == CT_REGO_STRING)
+			CT_TRY(ct_buf_append(&b, v->u.str.s, v->u.str.len));
+		else
+			CT_TRY(ct_rego_value_to_term(v, &b));
+	}
+	CT_TRY(ct_rego_bcharge(ctx, b.len));
+	return ct_rego_bret_buf(out, &b);
+out:
+	ct_buf_dispose(&b);
+	return ct_rego_bwrap(ctx, "internal.template_string", res);
+}
+
 CT_BUILTIN(bi_sprintf, "sprintf", 2);
+CT_BUILTIN(bi_template_string, "internal.template_string", 1);
 
 const struct ct_rego_builtin *const ct_rego_builtins_sprintf[] = {
-	&b_bi_sprintf, NULL,
+	&b_bi_sprintf, &b_bi_template_string, NULL,
 };

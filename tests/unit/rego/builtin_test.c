@@ -365,6 +365,36 @@ static void test_rand_memo(void **state)
 	ct_rego_value_unref(ctx.memo);
 }
 
+static void test_template_string(void **state)
+{
+	const struct ct_rego_builtin *b =
+		ct_rego_builtin_lookup("internal.template_string");
+	struct ct_rego_value *parts = ct_rego_array_new(0), *one = ct_rego_set_new(0);
+	struct ct_rego_value *inner = ct_rego_set_new(0), *two = ct_rego_set_new(0);
+	struct ct_rego_value *x = NULL;
+	struct ct_rego_bctx ctx;
+
+	(void)state;
+	memset(&ctx, 0, sizeof(ctx));
+	assert_ct_ok(ct_rego_set_add(inner, ct_rego_value_int(42)));
+	assert_ct_ok(ct_rego_set_add(one, inner));
+	assert_ct_ok(ct_rego_array_append(parts, ct_rego_value_cstring("v=")));
+	assert_ct_ok(ct_rego_array_append(parts, one));
+	assert_ct_ok(ct_rego_array_append(parts, ct_rego_value_cstring(" u=")));
+	assert_ct_ok(ct_rego_array_append(parts, ct_rego_set_new(0)));
+	assert_ct_ok(b->fn(&ctx, &parts, &x));
+	assert_string_equal(ct_rego_value_str(x), "v={42} u=<undefined>");
+	ct_rego_value_unref(x);
+	assert_ct_ok(ct_rego_set_add(two, ct_rego_value_int(1)));
+	assert_ct_ok(ct_rego_set_add(two, ct_rego_value_int(2)));
+	assert_ct_ok(ct_rego_array_append(parts, two));
+	x = NULL;
+	assert_false(ct_ok(b->fn(&ctx, &parts, &x)));
+	assert_error_contains("multiple outputs");
+	assert_null(x);
+	ct_rego_value_unref(parts);
+}
+
 static ct_result deny_budget(void *engine, size_t units)
 {
 	(void)engine;
@@ -398,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_rand_memo),
 		cmocka_unit_test(test_budget),
+		cmocka_unit_test(test_template_string),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
