@@ -25,6 +25,7 @@ static const struct ct_rego_builtin *const *groups[] = {
 	ct_rego_builtins_jwt,
 	ct_rego_builtins_yaml,
 	ct_rego_builtins_time,
+	ct_rego_builtins_jsonpatch,
 	NULL,
 };
 

@@ -266,6 +266,17 @@ static const struct bcase cases[] = {
 	{ "urlquery.encode_object", "[{}]", "\"\"" },
 	{ "urlquery.decode_object", "[\"a=value_a1&b=value_b&a=value_a2&&c\"]", "{\"a\": [\"value_a1\", \"value_a2\"], \"b\": [\"value_b\"], \"c\": [\"\"]}" },
 	{ "urlquery.decode_object", "[\"a=%zz\"]", "!invalid URL escape" },
+	{ "json.patch", "[{\"foo\": \"bar\"}, [{\"op\": \"add\", \"path\": \"/baz\", \"value\": \"qux\"}]]", "{\"baz\": \"qux\", \"foo\": \"bar\"}" },
+	{ "json.patch", "[{\"foo\": [\"bar\", \"baz\"]}, [{\"op\": \"add\", \"path\": \"/foo/1\", \"value\": \"qux\"}]]", "{\"foo\": [\"bar\", \"qux\", \"baz\"]}" },
+	{ "json.patch", "[{\"foo\": [1]}, [{\"op\": \"add\", \"path\": \"/foo/-\", \"value\": 2}, {\"op\": \"remove\", \"path\": \"/foo/0\"}]]", "{\"foo\": [2]}" },
+	{ "json.patch", "[{\"a\": {\"b\": 1}}, [{\"op\": \"move\", \"from\": \"/a/b\", \"path\": \"/c\"}]]", "{\"a\": {}, \"c\": 1}" },
+	{ "json.patch", "[{\"a\": 1}, [{\"op\": \"copy\", \"from\": \"/a\", \"path\": \"/b\"}, {\"op\": \"test\", \"path\": \"/b\", \"value\": 1}]]", "{\"a\": 1, \"b\": 1}" },
+	{ "json.patch", "[{\"a\": 1}, [{\"op\": \"test\", \"path\": \"/a\", \"value\": 2}]]", "undefined" },
+	{ "json.patch", "[[1, 2, 3], [{\"op\": \"add\", \"path\": \"1.2\", \"value\": \"foo\"}]]", "undefined" },
+	{ "json.patch", "[{\"a/b\": 1, \"m~n\": 2}, [{\"op\": \"replace\", \"path\": \"/a~1b\", \"value\": 3}, {\"op\": \"remove\", \"path\": \"/m~0n\"}]]", "{\"a/b\": 3}" },
+	{ "json.patch", "[{\"a\": [0]}, [{\"op\": \"add\", \"path\": \"/a/01\", \"value\": 1}]]", "undefined" },
+	{ "json.patch", "[{\"a\": {\"b\": 1}}, [{\"op\": \"move\", \"from\": \"/a\", \"path\": \"/a/c\"}]]", "undefined" },
+	{ "json.patch", "[1, [{\"op\": \"replace\", \"path\": \"\", \"value\": {\"x\": 2}}]]", "{\"x\": 2}" },
 	{ NULL, NULL, NULL },
 };
 
