@@ -28,6 +28,7 @@ extern const struct ct_rego_builtin *const ct_rego_builtins_jwt[];
 extern const struct ct_rego_builtin *const ct_rego_builtins_yaml[];
 extern const struct ct_rego_builtin *const ct_rego_builtins_time[];
 extern const struct ct_rego_builtin *const ct_rego_builtins_jsonpatch[];
+extern const struct ct_rego_builtin *const ct_rego_builtins_uri[];
 
 /* Declares `static const struct ct_rego_builtin b_<fn>` for `fn`. */
 #define CT_BUILTIN(f, nm, ar) \

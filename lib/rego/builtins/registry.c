@@ -26,6 +26,7 @@ static const struct ct_rego_builtin *const *groups[] = {
 	ct_rego_builtins_yaml,
 	ct_rego_builtins_time,
 	ct_rego_builtins_jsonpatch,
+	ct_rego_builtins_uri,
 	NULL,
 };
 
