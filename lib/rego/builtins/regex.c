@@ -497,6 +497,76 @@ static ct_result bi_glob_quote_meta(ARGS)
 	return ct_rego_bret_buf(out, &b);
 }
 
+/* regex.template_match(template, value, start, end): the template's
+ * delimited parts are regexes, the rest literal; anchored full match. */
+static ct_result bi_regex_template_match(ARGS)
+{
+	struct ct_buf re;
+	pcre2_code *code;
+	pcre2_match_data *md;
+	const char *t;
+	size_t tl, i = 0;
+	char ds, de;
+	int rc = 0;
+	ct_result r = CT_OK;
+
+	for (i = 0; i < 4; i++)
+		CT_GUARD(bi_arg(ctx, "regex.template_match", args, (int)i, K_STR, "string"));
+	if (L(2) != 1 || L(3) != 1)
+		return ct_rego_berror(ctx, "regex.template_match: delimiters must be single characters");
+	t = S(0);
+	tl = L(0);
+	ds = S(2)[0];
+	de = S(3)[0];
+	ct_buf_init(&re, CT_REGO_BUILTIN_STR_MAX);
+	r = ct_buf_append_str(&re, "^");
+	for (i = 0; i < tl && ct_ok(r);) {
+		if (t[i] == ds) {
+			size_t e = i + 1;
+			int depth = 1;
+
+			while (e < tl && depth > 0) {
+				if (t[e] == ds && ds != de)
+					depth++;
+				else if (t[e] == de)
+					depth--;
+				if (depth > 0)
+					e++;
+			}
+			if (e >= tl) {
+				ct_buf_dispose(&re);
+				return ct_rego_berror(ctx, "regex.template_match: unbalanced delimiters in template");
+			}
+			r = ct_buf_append_str(&re, "(?:");
+			if (ct_ok(r))
+				r = ct_buf_append(&re, t + i + 1, e - i - 1);
+			if (ct_ok(r))
+				r = ct_buf_append_byte(&re, ')');
+			i = e + 1;
+		} else {
+			if (strchr("\\.+*?()|[]{}^$", t[i]) != NULL)
+				r = ct_buf_append_byte(&re, '\\');
+			if (ct_ok(r))
+				r = ct_buf_append_byte(&re, (uint8_t)t[i]);
+			i++;
+		}
+	}
+	if (ct_ok(r))
+		r = ct_buf_append_byte(&re, '$');
+	if (ct_ok(r))
+		r = re_get(ctx, "regex.template_match", ct_buf_cstr(&re), re.len, &code);
+	ct_buf_dispose(&re);
+	CT_GUARD(r);
+	md = pcre2_match_data_create_from_pattern(code, NULL);
+	if (md == NULL)
+		return CT_FAIL(CT_ERR_NOMEM, "rego: out of memory");
+	r = re_exec(ctx, "regex.template_match", code, S(1), L(1), 0, md, &rc);
+	pcre2_match_data_free(md);
+	CT_GUARD(r);
+	*out = ct_rego_value_bool(rc > 0);
+	return CT_OK;
+}
+
 CT_BUILTIN(bi_regex_match, "regex.match", 2);
 CT_BUILTIN(bi_regex_is_valid, "regex.is_valid", 1);
 CT_BUILTIN(bi_regex_find_n, "regex.find_n", 3);
@@ -504,6 +574,7 @@ CT_BUILTIN(bi_regex_find_sub, "regex.find_all_string_submatch_n", 3);
 CT_BUILTIN(bi_regex_split, "regex.split", 2);
 CT_BUILTIN(bi_regex_replace, "regex.replace", 3);
 CT_BUILTIN(bi_glob_quote_meta, "glob.quote_meta", 1);
+CT_BUILTIN(bi_regex_template_match, "regex.template_match", 4);
 static const struct ct_rego_builtin b_re_match = {
 	.name = "re_match", .arity = 2, .fn = bi_regex_match, .deprecated = true
 };
@@ -511,5 +582,5 @@ static const struct ct_rego_builtin b_re_match = {
 const struct ct_rego_builtin *const ct_rego_builtins_regex[] = {
 	&b_bi_regex_match, &b_bi_regex_is_valid, &b_bi_regex_find_n,
 	&b_bi_regex_find_sub, &b_bi_regex_split, &b_bi_regex_replace,
-	&b_bi_glob_quote_meta, &b_re_match, NULL,
+	&b_bi_glob_quote_meta, &b_bi_regex_template_match, &b_re_match, NULL,
 };

@@ -291,6 +291,9 @@ static const struct bcase cases[] = {
 	{ "uri.is_valid", "[\"http://user name@example.com/\"]", "false" },
 	{ "uri.is_valid", "[\"\"]", "false" },
 	{ "uri.is_valid", "[\"https://example.com/path?q=1\"]", "true" },
+	{ "regex.template_match", "[\"urn:foo:{.*}\", \"urn:foo:bar:baz\", \"{\", \"}\"]", "true" },
+	{ "regex.template_match", "[\"urn:foo.<[a-z]+>\", \"urn:fooxbar\", \"<\", \">\"]", "false" },
+	{ "regex.template_match", "[\"a{b\", \"ab\", \"{\", \"}\"]", "!unbalanced delimiters" },
 	{ NULL, NULL, NULL },
 };
 
