@@ -3,10 +3,13 @@
  * families) on OpenSSL. Tokens are untrusted: each section is bounded by
  * the token string, base64url-decoded strictly, and the header and payload
  * go through the bounded JSON reader. Keys for RS/PS/ES are PEM public keys
- * or certificates; HMAC comparison is constant-time. JWK keys and
- * decode_verify's constraint object are not implemented yet.
+ * or certificates; HMAC comparison is constant-time. decode_verify checks
+ * the signature, alg, exp/nbf against the evaluation clock, iss and aud,
+ * and follows nested (cty JWT) tokens a bounded number of levels. JWK keys
+ * are not implemented yet.
  */
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
@@ -164,47 +167,43 @@ static bool ecdsa_raw_to_der(const uint8_t *raw, size_t len, struct ct_buf *der)
 	return ok;
 }
 
-static ct_result verify(struct ct_rego_bctx *ctx, const char *name,
-			enum jwt_fam fam, const char *md,
-			struct ct_rego_value *const *args,
-			struct ct_rego_value **out)
+/* Checks the signature of jp with `key` (secret or PEM); *ok = result.
+ * Fails only for unusable keys and internal errors. */
+static ct_result sig_check(struct ct_rego_bctx *ctx, const char *name,
+			   enum jwt_fam fam, const char *md,
+			   const struct jwt_parts *jp, const char *key,
+			   size_t key_len, bool *ok)
 {
-	struct jwt_parts jp;
 	struct ct_buf sig, der;
-	bool ok = false;
 	ct_result res = CT_OK;
 
-	CT_GUARD(bi_arg(ctx, name, args, 0, K_STR, "string"));
-	CT_GUARD(bi_arg(ctx, name, args, 1, K_STR, "string"));
-	CT_GUARD(split_jwt(ctx, name, args[0], &jp));
+	*ok = false;
 	ct_buf_init(&sig, CT_REGO_BUILTIN_STR_MAX);
 	ct_buf_init(&der, 4096);
-	CT_TRY(b64url(ctx, name, jp.tok + jp.s_off, jp.slen, &sig));
+	CT_TRY(b64url(ctx, name, jp->tok + jp->s_off, jp->slen, &sig));
 	if (fam == FAM_HS) {
 		uint8_t mac[EVP_MAX_MD_SIZE];
 		size_t mlen = 0;
-		const struct ct_rego_value *key = args[1];
 
-		if (EVP_Q_mac(NULL, "HMAC", NULL, md, NULL,
-			      key->u.str.len ? key->u.str.s : "", key->u.str.len,
-			      (const unsigned char *)jp.tok, jp.s_off - 1, mac,
-			      sizeof(mac), &mlen) != NULL)
-			ok = mlen == sig.len && CRYPTO_memcmp(mac, sig.data, mlen) == 0;
+		if (EVP_Q_mac(NULL, "HMAC", NULL, md, NULL, key_len ? key : "",
+			      key_len, (const unsigned char *)jp->tok,
+			      jp->s_off - 1, mac, sizeof(mac), &mlen) != NULL)
+			*ok = mlen == sig.len && CRYPTO_memcmp(mac, sig.data, mlen) == 0;
 	} else {
-		EVP_PKEY *k = load_key(args[1]->u.str.s, args[1]->u.str.len);
+		EVP_PKEY *k = load_key(key, key_len);
 		EVP_MD_CTX *mctx;
 		EVP_PKEY_CTX *pctx = NULL;
 		const uint8_t *sp = sig.data;
 		size_t sl = sig.len;
 
 		if (k == NULL) {
+			ERR_clear_error();
 			res = ct_rego_berror(ctx, "%s: failed to parse a PEM certificate or public key", name);
 			goto out;
 		}
 		if (fam == FAM_ES) {
 			if (!ecdsa_raw_to_der(sig.data, sig.len, &der)) {
 				EVP_PKEY_free(k);
-				*out = ct_rego_value_bool(false);
 				goto out;
 			}
 			sp = der.data;
@@ -217,19 +216,222 @@ static ct_result verify(struct ct_rego_bctx *ctx, const char *name,
 				EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
 				EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_AUTO);
 			}
-			ok = EVP_DigestVerify(mctx, sp, sl,
-					      (const unsigned char *)jp.tok,
-					      jp.s_off - 1) == 1;
+			*ok = EVP_DigestVerify(mctx, sp, sl,
+					       (const unsigned char *)jp->tok,
+					       jp->s_off - 1) == 1;
 		}
 		ERR_clear_error();
 		EVP_MD_CTX_free(mctx);
 		EVP_PKEY_free(k);
 	}
-	*out = ct_rego_value_bool(ok);
 out:
 	ct_buf_dispose(&sig);
 	ct_buf_dispose(&der);
 	return res;
+}
+
+static ct_result verify(struct ct_rego_bctx *ctx, const char *name,
+			enum jwt_fam fam, const char *md,
+			struct ct_rego_value *const *args,
+			struct ct_rego_value **out)
+{
+	struct jwt_parts jp;
+	bool ok;
+
+	CT_GUARD(bi_arg(ctx, name, args, 0, K_STR, "string"));
+	CT_GUARD(bi_arg(ctx, name, args, 1, K_STR, "string"));
+	CT_GUARD(split_jwt(ctx, name, args[0], &jp));
+	CT_GUARD(sig_check(ctx, name, fam, md, &jp, args[1]->u.str.s,
+			   args[1]->u.str.len, &ok));
+	*out = ct_rego_value_bool(ok);
+	return CT_OK;
+}
+
+/* ------------------------------------------------- io.jwt.decode_verify */
+
+static bool alg_params(const char *alg, enum jwt_fam *fam, const char **md)
+{
+	static const struct {
+		const char *alg;
+		enum jwt_fam fam;
+		const char *md;
+	} algs[] = {
+		{ "HS256", FAM_HS, "SHA256" }, { "HS384", FAM_HS, "SHA384" },
+		{ "HS512", FAM_HS, "SHA512" }, { "RS256", FAM_RS, "SHA256" },
+		{ "RS384", FAM_RS, "SHA384" }, { "RS512", FAM_RS, "SHA512" },
+		{ "PS256", FAM_PS, "SHA256" }, { "PS384", FAM_PS, "SHA384" },
+		{ "PS512", FAM_PS, "SHA512" }, { "ES256", FAM_ES, "SHA256" },
+		{ "ES384", FAM_ES, "SHA384" }, { "ES512", FAM_ES, "SHA512" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+		if (strcmp(algs[i].alg, alg) == 0) {
+			*fam = algs[i].fam;
+			*md = algs[i].md;
+			return true;
+		}
+	return false;
+}
+
+#define JWT_NEST_MAX 8
+
+/* *valid, and on success new refs in *hdr / *pay. */
+static ct_result decode_verify(struct ct_rego_bctx *ctx,
+			       const struct ct_rego_value *token,
+			       const struct ct_rego_value *cons, int depth,
+			       bool *valid, struct ct_rego_value **hdr,
+			       struct ct_rego_value **pay)
+{
+	static const char *const name = "io.jwt.decode_verify";
+	struct ct_rego_value *h = NULL, *p = NULL, *v, *cert, *secret, *want_alg;
+	struct ct_rego_value *iss, *aud, *tm;
+	struct jwt_parts jp;
+	enum jwt_fam fam;
+	const char *md;
+	double now;
+	bool ok = false;
+	ct_result res = CT_OK;
+	size_t i;
+
+	*valid = false;
+	*hdr = *pay = NULL;
+	CT_ENSURE(depth < JWT_NEST_MAX, CT_ERR_POLICY, "%s: nested too deeply", name);
+	for (i = 0; i < cons->u.coll.len; i++) {
+		const struct ct_rego_value *k = cons->u.coll.items[i];
+		const char *ks = k->kind == CT_REGO_STRING ? k->u.str.s : "";
+
+		if (strcmp(ks, "cert") && strcmp(ks, "secret") && strcmp(ks, "alg") &&
+		    strcmp(ks, "iss") && strcmp(ks, "aud") && strcmp(ks, "time"))
+			return ct_rego_berror(ctx, "%s: unknown token validation constraint: %s", name, ks);
+	}
+	cert = ct_rego_object_get_str(cons, "cert");
+	secret = ct_rego_object_get_str(cons, "secret");
+	want_alg = ct_rego_object_get_str(cons, "alg");
+	iss = ct_rego_object_get_str(cons, "iss");
+	aud = ct_rego_object_get_str(cons, "aud");
+	tm = ct_rego_object_get_str(cons, "time");
+	if ((cert == NULL) == (secret == NULL) ||
+	    (cert != NULL && cert->kind != CT_REGO_STRING) ||
+	    (secret != NULL && secret->kind != CT_REGO_STRING))
+		return ct_rego_berror(ctx, "%s: exactly one of 'cert' or 'secret' must be a string", name);
+	now = tm != NULL && tm->kind == CT_REGO_NUMBER ? ct_rego_number_to_double(tm)
+						       : (double)ctx->now_ns;
+	CT_GUARD(split_jwt(ctx, name, token, &jp));
+	CT_TRY(json_section(ctx, name, "JWT header", jp.tok, jp.hlen, &h));
+	if (h->kind != CT_REGO_OBJECT)
+		goto out; /* invalid */
+	v = ct_rego_object_get_str(h, "alg");
+	if (v == NULL || v->kind != CT_REGO_STRING || !alg_params(v->u.str.s, &fam, &md))
+		goto out;
+	if (want_alg != NULL && !ct_rego_value_equal(want_alg, v))
+		goto out;
+	if ((fam == FAM_HS) != (secret != NULL))
+		goto out;
+	/* a critical header we do not understand makes the token invalid */
+	if (ct_rego_object_get_str(h, "crit") != NULL)
+		goto out;
+	CT_TRY(sig_check(ctx, name, fam, md, &jp,
+			 fam == FAM_HS ? secret->u.str.s : cert->u.str.s,
+			 fam == FAM_HS ? secret->u.str.len : cert->u.str.len, &ok));
+	if (!ok)
+		goto out;
+	v = ct_rego_object_get_str(h, "cty");
+	if (v != NULL && v->kind == CT_REGO_STRING && strcasecmp(v->u.str.s, "JWT") == 0) {
+		/* nested token: the payload is the inner JWT, checked alike */
+		struct ct_buf inner;
+		struct ct_rego_value *itok;
+
+		ct_buf_init(&inner, CT_REGO_BUILTIN_STR_MAX);
+		res = b64url(ctx, name, jp.tok + jp.p_off, jp.plen, &inner);
+		itok = ct_ok(res) ? ct_rego_value_string_new(ct_buf_cstr(&inner), inner.len) : NULL;
+		ct_buf_dispose(&inner);
+		CT_TRY(res);
+		CT_TRY_ENSURE(itok != NULL, CT_ERR_NOMEM, "rego: out of memory");
+		res = decode_verify(ctx, itok, cons, depth + 1, valid, hdr, pay);
+		ct_rego_value_unref(itok);
+		goto out;
+	}
+	CT_TRY(json_section(ctx, name, "type is JWT but payload", jp.tok + jp.p_off, jp.plen, &p));
+	if (p->kind != CT_REGO_OBJECT)
+		goto out;
+	v = ct_rego_object_get_str(p, "exp");
+	if (v != NULL) {
+		if (v->kind != CT_REGO_NUMBER) {
+			res = ct_rego_berror(ctx, "%s: exp value must be a number", name);
+			goto out;
+		}
+		if (now >= ct_rego_number_to_double(v) * 1e9)
+			goto out;
+	}
+	v = ct_rego_object_get_str(p, "nbf");
+	if (v != NULL) {
+		if (v->kind != CT_REGO_NUMBER) {
+			res = ct_rego_berror(ctx, "%s: nbf value must be a number", name);
+			goto out;
+		}
+		if (now < ct_rego_number_to_double(v) * 1e9)
+			goto out;
+	}
+	if (iss != NULL) {
+		v = ct_rego_object_get_str(p, "iss");
+		if (v == NULL || !ct_rego_value_equal(v, iss))
+			goto out;
+	}
+	v = ct_rego_object_get_str(p, "aud");
+	if (aud != NULL || v != NULL) {
+		bool hit = false;
+
+		if (aud == NULL || v == NULL)
+			goto out;
+		if (v->kind == CT_REGO_STRING)
+			hit = ct_rego_value_equal(v, aud);
+		else if (v->kind == CT_REGO_ARRAY)
+			for (i = 0; i < v->u.coll.len && !hit; i++)
+				hit = ct_rego_value_equal(v->u.coll.items[i], aud);
+		if (!hit)
+			goto out;
+	}
+	*valid = true;
+	*hdr = h;
+	*pay = p;
+	return CT_OK;
+out:
+	ct_rego_value_unref(h);
+	ct_rego_value_unref(p);
+	return res;
+}
+
+static ct_result bi_jwt_decode_verify(ARGS)
+{
+	struct ct_rego_value *h = NULL, *p = NULL, *r;
+	bool valid = false;
+	ct_result res;
+
+	CT_GUARD(bi_arg(ctx, "io.jwt.decode_verify", args, 0, K_STR, "string"));
+	CT_GUARD(bi_arg(ctx, "io.jwt.decode_verify", args, 1, K_OBJ, "object"));
+	CT_GUARD(decode_verify(ctx, args[0], args[1], 0, &valid, &h, &p));
+	r = ct_rego_array_new(3);
+	if (r == NULL) {
+		ct_rego_value_unref(h);
+		ct_rego_value_unref(p);
+		return CT_FAIL(CT_ERR_NOMEM, "rego: out of memory");
+	}
+	res = ct_rego_array_append(r, ct_rego_value_bool(valid));
+	if (ct_ok(res))
+		res = ct_rego_array_append(r, valid ? h : ct_rego_object_new(0));
+	else
+		ct_rego_value_unref(h);
+	if (ct_ok(res))
+		res = ct_rego_array_append(r, valid ? p : ct_rego_object_new(0));
+	else
+		ct_rego_value_unref(p);
+	if (!ct_ok(res)) {
+		ct_rego_value_unref(r);
+		return res;
+	}
+	*out = r;
+	return CT_OK;
 }
 
 #define VERIFY(fn, nm, fam, md)                                   \
@@ -251,9 +453,10 @@ VERIFY(bi_v_es256, "io.jwt.verify_es256", FAM_ES, "SHA256")
 VERIFY(bi_v_es384, "io.jwt.verify_es384", FAM_ES, "SHA384")
 VERIFY(bi_v_es512, "io.jwt.verify_es512", FAM_ES, "SHA512")
 CT_BUILTIN(bi_jwt_decode, "io.jwt.decode", 1);
+CT_BUILTIN(bi_jwt_decode_verify, "io.jwt.decode_verify", 2);
 
 const struct ct_rego_builtin *const ct_rego_builtins_jwt[] = {
-	&b_bi_jwt_decode, &b_bi_v_hs256, &b_bi_v_hs384, &b_bi_v_hs512,
+	&b_bi_jwt_decode, &b_bi_jwt_decode_verify, &b_bi_v_hs256, &b_bi_v_hs384, &b_bi_v_hs512,
 	&b_bi_v_rs256, &b_bi_v_rs384, &b_bi_v_rs512, &b_bi_v_ps256,
 	&b_bi_v_ps384, &b_bi_v_ps512, &b_bi_v_es256, &b_bi_v_es384,
 	&b_bi_v_es512, NULL,

@@ -294,6 +294,11 @@ static const struct bcase cases[] = {
 	{ "regex.template_match", "[\"urn:foo:{.*}\", \"urn:foo:bar:baz\", \"{\", \"}\"]", "true" },
 	{ "regex.template_match", "[\"urn:foo.<[a-z]+>\", \"urn:fooxbar\", \"<\", \">\"]", "false" },
 	{ "regex.template_match", "[\"a{b\", \"ab\", \"{\", \"}\"]", "!unbalanced delimiters" },
+	{ "io.jwt.decode_verify", "[\"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyIjoiYWxpY2UiLCJhenAiOiJhbGljZSIsInN1Ym9yZGluYXRlcyI6W10sImhyIjpmYWxzZX0.rz3jTY033z-NrKfwrK89_dcLF7TN4gwCMj-fVBDyLoM\", {\"secret\": \"secret\"}]", "[true, {\"alg\": \"HS256\", \"typ\": \"JWT\"}, {\"azp\": \"alice\", \"hr\": false, \"subordinates\": [], \"user\": \"alice\"}]" },
+	{ "io.jwt.decode_verify", "[\"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyIjoiYWxpY2UiLCJhenAiOiJhbGljZSIsInN1Ym9yZGluYXRlcyI6W10sImhyIjpmYWxzZX0.rz3jTY033z-NrKfwrK89_dcLF7TN4gwCMj-fVBDyLoM\", {\"secret\": \"wrong\"}]", "[false, {}, {}]" },
+	{ "io.jwt.decode_verify", "[\"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyIjoiYWxpY2UiLCJhenAiOiJhbGljZSIsInN1Ym9yZGluYXRlcyI6W10sImhyIjpmYWxzZX0.rz3jTY033z-NrKfwrK89_dcLF7TN4gwCMj-fVBDyLoM\", {\"secret\": \"secret\", \"alg\": \"RS256\"}]", "[false, {}, {}]" },
+	{ "io.jwt.decode_verify", "[\"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyIjoiYWxpY2UiLCJhenAiOiJhbGljZSIsInN1Ym9yZGluYXRlcyI6W10sImhyIjpmYWxzZX0.rz3jTY033z-NrKfwrK89_dcLF7TN4gwCMj-fVBDyLoM\", {\"secret\": \"secret\", \"aud\": \"x\"}]", "[false, {}, {}]" },
+	{ "io.jwt.decode_verify", "[\"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyIjoiYWxpY2UiLCJhenAiOiJhbGljZSIsInN1Ym9yZGluYXRlcyI6W10sImhyIjpmYWxzZX0.rz3jTY033z-NrKfwrK89_dcLF7TN4gwCMj-fVBDyLoM\", {\"secret\": \"secret\", \"bogus\": 1}]", "!unknown token validation constraint: bogus" },
 	{ NULL, NULL, NULL },
 };
 
