@@ -175,12 +175,9 @@ ct_result ct_rego_value_number_parse(const char *text, size_t len,
 	}
 	tmp = ct_strndup(text, len);
 	CT_ENSURE(tmp != NULL, CT_ERR_NOMEM, "rego: out of memory");
+	/* Beyond double range (2e308) the text is kept and the value
+	 * saturates to +-inf: it still orders and prints as written. */
 	d = strtod(tmp, NULL);
-	if (isinf(d) || isnan(d)) {
-		free(tmp);
-		CT_BAIL(CT_ERR_PROTO, "rego: number %.*s out of range",
-			(int)(len > 40 ? 40 : len), text);
-	}
 	v = num_alloc();
 	if (v == NULL) {
 		free(tmp);

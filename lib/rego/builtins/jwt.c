@@ -122,23 +122,56 @@ out:
 
 enum jwt_fam { FAM_HS, FAM_RS, FAM_PS, FAM_ES };
 
-static EVP_PKEY *load_key(const char *pem, size_t len)
+/* Public key from a PEM certificate or PEM public key, checked like
+ * OPA: one PEM block, nothing after it; *why names a failure in OPA's
+ * words. */
+static EVP_PKEY *load_key(const char *pem, size_t len, const char **why)
 {
-	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	BIO *bio;
 	EVP_PKEY *k = NULL;
-	X509 *x;
+	char *name = NULL, *header = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *dp;
+	long dlen = 0;
+	const char *end = NULL, *p;
+	size_t i;
 
+	*why = "failed to extract a Key from the PEM certificate";
+	for (p = pem; (p = memmem(p, len - (size_t)(p - pem), "-----END ", 9)) != NULL; p++)
+		end = p;
+	if (end != NULL)
+		end = memmem(end + 9, len - (size_t)(end + 9 - pem), "-----", 5);
+	if (end == NULL)
+		return NULL;
+	bio = BIO_new_mem_buf(pem, (int)len);
 	if (bio == NULL)
 		return NULL;
-	x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-	if (x != NULL) {
-		k = X509_get_pubkey(x);
-		X509_free(x);
-	} else {
-		(void)BIO_reset(bio);
-		k = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	if (PEM_read_bio(bio, &name, &header, &der, &dlen) != 1)
+		goto out;
+	for (i = (size_t)(end + 5 - pem); i < len; i++)
+		if (pem[i] != ' ' && pem[i] != '\n' && pem[i] != '\r' && pem[i] != '\t') {
+			*why = "extra data after a PEM certificate block";
+			goto out;
+		}
+	dp = der;
+	if (strcmp(name, "CERTIFICATE") == 0) {
+		X509 *x = d2i_X509(NULL, &dp, dlen);
+
+		*why = "failed to parse a PEM certificate";
+		if (x != NULL) {
+			k = X509_get_pubkey(x);
+			X509_free(x);
+		}
+	} else if (strcmp(name, "PUBLIC KEY") == 0) {
+		*why = "failed to parse a PEM public key";
+		k = d2i_PUBKEY(NULL, &dp, dlen);
 	}
+out:
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	OPENSSL_free(der);
 	BIO_free(bio);
+	ERR_clear_error();
 	return k;
 }
 
@@ -180,7 +213,12 @@ static ct_result sig_check(struct ct_rego_bctx *ctx, const char *name,
 	*ok = false;
 	ct_buf_init(&sig, CT_REGO_BUILTIN_STR_MAX);
 	ct_buf_init(&der, 4096);
-	CT_TRY(b64url(ctx, name, jp->tok + jp->s_off, jp->slen, &sig));
+	if (!ct_ok(b64url(ctx, name, jp->tok + jp->s_off, jp->slen, &sig))) {
+		/* an undecodable signature does not verify */
+		ctx->err_kind = CT_REGO_BERR_NONE;
+		ct_error_clear();
+		goto out;
+	}
 	if (fam == FAM_HS) {
 		uint8_t mac[EVP_MAX_MD_SIZE];
 		size_t mlen = 0;
@@ -190,7 +228,8 @@ static ct_result sig_check(struct ct_rego_bctx *ctx, const char *name,
 			      jp->s_off - 1, mac, sizeof(mac), &mlen) != NULL)
 			*ok = mlen == sig.len && CRYPTO_memcmp(mac, sig.data, mlen) == 0;
 	} else {
-		EVP_PKEY *k = load_key(key, key_len);
+		const char *why;
+		EVP_PKEY *k = load_key(key, key_len, &why);
 		EVP_MD_CTX *mctx;
 		EVP_PKEY_CTX *pctx = NULL;
 		const uint8_t *sp = sig.data;
@@ -198,7 +237,7 @@ static ct_result sig_check(struct ct_rego_bctx *ctx, const char *name,
 
 		if (k == NULL) {
 			ERR_clear_error();
-			res = ct_rego_berror(ctx, "%s: failed to parse a PEM certificate or public key", name);
+			res = ct_rego_berror(ctx, "%s: %s", name, why);
 			goto out;
 		}
 		if (fam == FAM_ES) {

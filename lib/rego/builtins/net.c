@@ -176,9 +176,15 @@ static ct_result bi_cidr_merge(ARGS)
 					     e->u.str.s);
 			goto out;
 		}
-		if (cs[n].fam == 6 && strchr(e->u.str.s, '/') == NULL) {
-			res = ct_rego_berror(ctx, "net.cidr_merge: IPv6 invalid: needs prefix length");
-			goto out;
+		if (strchr(e->u.str.s, '/') == NULL) {
+			if (cs[n].fam == 6) {
+				res = ct_rego_berror(ctx, "net.cidr_merge: IPv6 invalid: needs prefix length");
+				goto out;
+			}
+			/* a bare IPv4 address takes its classful default mask,
+			 * as Go's IP.DefaultMask gives OPA */
+			cs[n].bits = cs[n].a[0] < 128 ? 8 : cs[n].a[0] < 192 ? 16
+				   : cs[n].a[0] < 224 ? 24 : 32;
 		}
 		mask_host(&cs[n]);
 		n++;

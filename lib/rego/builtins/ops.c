@@ -339,6 +339,8 @@ static ct_result round_op(struct ct_rego_bctx *ctx, const char *name,
 		*out = ct_rego_value_ref(args[0]);
 		return CT_OK;
 	}
+	if (!isfinite(args[0]->u.num.d))
+		return ct_rego_berror(ctx, "%s: number out of range", name);
 	return bi_ret(out, ct_rego_value_double(f(args[0]->u.num.d)));
 }
 
@@ -374,8 +376,11 @@ static ct_result bi_abs(struct ct_rego_bctx *ctx,
 	if (a->numkind == CT_NUM_INT && a->u.num.i != INT64_MIN)
 		return bi_ret(out, ct_rego_value_int(a->u.num.i < 0 ? -a->u.num.i
 								    : a->u.num.i));
-	if (a->numkind == CT_NUM_FLOAT)
+	if (a->numkind == CT_NUM_FLOAT) {
+		if (!isfinite(a->u.num.d))
+			return ct_rego_berror(ctx, "abs: number out of range");
 		return bi_ret(out, ct_rego_value_double(fabs(a->u.num.d)));
+	}
 	/* A big integer: drop the sign. */
 	if (a->u.num.text[0] != '-') {
 		*out = ct_rego_value_ref(a);

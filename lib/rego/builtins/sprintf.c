@@ -160,6 +160,9 @@ static ct_result fmt_number(struct ct_buf *b, const struct spec *sp,
 			return r;
 		}
 	}
+	if (!isfinite(d) && v->numkind == CT_NUM_FLOAT && v->u.num.text != NULL)
+		/* beyond float64: OPA prints the number as written */
+		return pad(b, sp, v->u.num.text, strlen(v->u.num.text), true);
 	switch (sp->verb) {
 	case 'v': case 'g': case 'G': case 's':
 		go_g(d, sp->verb == 'v' || sp->verb == 's' ? -1 : sp->prec,

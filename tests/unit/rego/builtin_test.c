@@ -229,7 +229,7 @@ static const struct bcase cases[] = {
 	{ "io.jwt.verify_rs256", "[\"eyJhbGciOiJSUzI1NiJ9.eyJhIjoxfQ.kfheW7qKO-sK5UrxvJZlN9RabMX7hgQuH6Cz9gL0XdVZOJ-ZGk9KvfJQPgIgN_DWbi9r46b3xHHoAtepK9uXfMFqzmIS-pcAl34FeKE_KEM8thhtI985dzYm8w303eprH9UGZFE07nMfIOzx0ZB4Y5L_PYOg4MEc7doGKJWSjo4\", \"-----BEGIN PUBLIC KEY-----\\nMIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDcfAoJUZc6rCWJ1a2cpx+8cbyj\\nHyx43o4ZWJ8V6hClvC1Nzr4TKYLNVxyiVJFeylbo/roCnUq6EG3U4Zaqcd3li7Ga\\nhiJ7vTdcnlt3P4aiSiVgzuryBYWb/AscXt4gvraCIgUjiJ/vWRtnYhF+RGUl7V0y\\n7d9FzcKISYjsS7ApLwIDAQAB\\n-----END PUBLIC KEY-----\\n\"]", "true" },
 	{ "io.jwt.verify_rs256", "[\"eyJhbGciOiJSUzI1NiJ9.eyJhIjoxfQ.iQiZN6q4YDOdD_0DRU4CDkgpm-aTNv8O6WTvK7ZBQAtnt2PAKaYc87LM_37zNsnhkw19I6oSNVyvRXJ05snpNRGsBg4xqkzVT1Ye5QH3VAFy4l8k9elZKeLr-xw3Y7Gr1yz7jEWQjvzcHGvm4odidVuQxm80emo-LgBMQ7RzRBg\", \"-----BEGIN PUBLIC KEY-----\\nMIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDcfAoJUZc6rCWJ1a2cpx+8cbyj\\nHyx43o4ZWJ8V6hClvC1Nzr4TKYLNVxyiVJFeylbo/roCnUq6EG3U4Zaqcd3li7Ga\\nhiJ7vTdcnlt3P4aiSiVgzuryBYWb/AscXt4gvraCIgUjiJ/vWRtnYhF+RGUl7V0y\\n7d9FzcKISYjsS7ApLwIDAQAB\\n-----END PUBLIC KEY-----\\n\"]", "false" },
 	{ "io.jwt.verify_ps256", "[\"eyJhbGciOiJSUzI1NiJ9.eyJhIjoxfQ.iQiZN6q4YDOdD_0DRU4CDkgpm-aTNv8O6WTvK7ZBQAtnt2PAKaYc87LM_37zNsnhkw19I6oSNVyvRXJ05snpNRGsBg4xqkzVT1Ye5QH3VAFy4l8k9elZKeLr-xw3Y7Gr1yz7jEWQjvzcHGvm4odidVuQxm80emo-LgBMQ7RzRBg\", \"-----BEGIN PUBLIC KEY-----\\nMIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDcfAoJUZc6rCWJ1a2cpx+8cbyj\\nHyx43o4ZWJ8V6hClvC1Nzr4TKYLNVxyiVJFeylbo/roCnUq6EG3U4Zaqcd3li7Ga\\nhiJ7vTdcnlt3P4aiSiVgzuryBYWb/AscXt4gvraCIgUjiJ/vWRtnYhF+RGUl7V0y\\n7d9FzcKISYjsS7ApLwIDAQAB\\n-----END PUBLIC KEY-----\\n\"]", "true" },
-	{ "io.jwt.verify_rs256", "[\"a.b.YQ\", \"not a pem\"]", "!failed to parse a PEM certificate" },
+	{ "io.jwt.verify_rs256", "[\"a.b.YQ\", \"not a pem\"]", "!failed to extract a Key from the PEM certificate" },
 	{ "graph.reachable_paths", "[{\"a\": [\"b\"], \"b\": [\"c\"], \"c\": [\"a\"]}, [\"a\"]]", "{[\"a\", \"b\", \"c\"]}" },
 	{ "graph.reachable_paths", "[{\"a\": [\"b\", \"c\"], \"b\": [\"d\"], \"c\": [\"d\"], \"d\": [], \"e\": [\"f\"], \"f\": [\"e\"]}, [\"b\", \"e\"]]", "{[\"b\", \"d\"], [\"e\", \"f\"]}" },
 	{ "graph.reachable_paths", "[{}, [\"a\"]]", "set()" },
@@ -299,6 +299,11 @@ static const struct bcase cases[] = {
 	{ "io.jwt.decode_verify", "[\"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyIjoiYWxpY2UiLCJhenAiOiJhbGljZSIsInN1Ym9yZGluYXRlcyI6W10sImhyIjpmYWxzZX0.rz3jTY033z-NrKfwrK89_dcLF7TN4gwCMj-fVBDyLoM\", {\"secret\": \"secret\", \"alg\": \"RS256\"}]", "[false, {}, {}]" },
 	{ "io.jwt.decode_verify", "[\"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyIjoiYWxpY2UiLCJhenAiOiJhbGljZSIsInN1Ym9yZGluYXRlcyI6W10sImhyIjpmYWxzZX0.rz3jTY033z-NrKfwrK89_dcLF7TN4gwCMj-fVBDyLoM\", {\"secret\": \"secret\", \"aud\": \"x\"}]", "[false, {}, {}]" },
 	{ "io.jwt.decode_verify", "[\"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyIjoiYWxpY2UiLCJhenAiOiJhbGljZSIsInN1Ym9yZGluYXRlcyI6W10sImhyIjpmYWxzZX0.rz3jTY033z-NrKfwrK89_dcLF7TN4gwCMj-fVBDyLoM\", {\"secret\": \"secret\", \"bogus\": 1}]", "!unknown token validation constraint: bogus" },
+	{ "sprintf", "[\"hi %v\", [2e308]]", "\"hi 2e308\"" },
+	{ "round", "[2e308]", "!round: number out of range" },
+	{ "plus", "[2e308, 1]", "!plus: rego: number out of range" },
+	{ "net.cidr_merge", "[[\"192.0.128.0\", \"192.0.129.0\"]]", "{\"192.0.128.0/23\"}" },
+	{ "io.jwt.verify_hs256", "[\"a.b.!!\", \"k\"]", "false" },
 	{ NULL, NULL, NULL },
 };
 
