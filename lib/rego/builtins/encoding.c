@@ -551,13 +551,13 @@ static const struct unit byte_units[] = {
 	{ "p", 1e15 }, { "e", 1e18 }, { "b", 1 }, { NULL, 0 },
 };
 
-/* units.parse is case-sensitive: "m" is milli, "M" mega. */
+/* units.parse ignores case except for the lone "m" (milli) / "M" (mega);
+ * mult < 0 means divide by -mult (exact for milli). */
 static const struct unit si_units[] = {
-	{ "Ki", 1024.0 }, { "Mi", 1048576.0 }, { "Gi", 1073741824.0 },
-	{ "Ti", 1099511627776.0 }, { "Pi", 1125899906842624.0 },
-	{ "Ei", 1152921504606846976.0 },
-	{ "m", 1e-3 }, { "k", 1e3 }, { "K", 1e3 }, { "M", 1e6 },
-	{ "G", 1e9 }, { "T", 1e12 }, { "P", 1e15 }, { "E", 1e18 },
+	{ "ki", 1024.0 }, { "mi", 1048576.0 }, { "gi", 1073741824.0 },
+	{ "ti", 1099511627776.0 }, { "pi", 1125899906842624.0 },
+	{ "ei", 1152921504606846976.0 },
+	{ "k", 1e3 }, { "g", 1e9 }, { "t", 1e12 }, { "p", 1e15 }, { "e", 1e18 },
 	{ NULL, 0 },
 };
 
@@ -600,15 +600,21 @@ static ct_result units_common(struct ct_rego_bctx *ctx, const char *name,
 		if (sl >= sizeof(low))
 			return ct_rego_berror(ctx, "%s: could not parse %s to a number", name, what);
 		for (i = 0; i < sl; i++)
-			low[i] = bytes && s[nl + i] >= 'A' && s[nl + i] <= 'Z'
+			low[i] = s[nl + i] >= 'A' && s[nl + i] <= 'Z'
 					 ? (char)(s[nl + i] + 32) : s[nl + i];
 		low[sl] = '\0';
-		for (i = 0; units[i].suffix != NULL; i++)
-			if (strcmp(units[i].suffix, low) == 0)
-				break;
-		if (units[i].suffix == NULL)
-			return ct_rego_berror(ctx, "%s: could not parse %s to a number", name, what);
-		mult = units[i].mult;
+		if (!bytes && sl == 1 && s[nl] == 'm') {
+			mult = -1000; /* milli */
+		} else if (!bytes && sl == 1 && s[nl] == 'M') {
+			mult = 1e6;
+		} else {
+			for (i = 0; units[i].suffix != NULL; i++)
+				if (strcmp(units[i].suffix, low) == 0)
+					break;
+			if (units[i].suffix == NULL)
+				return ct_rego_berror(ctx, "%s: could not parse %s to a number", name, what);
+			mult = units[i].mult;
+		}
 	}
 	if (nl >= sizeof(num))
 		return ct_rego_berror(ctx, "%s: could not parse %s to a number", name, what);
@@ -623,7 +629,7 @@ static ct_result units_common(struct ct_rego_bctx *ctx, const char *name,
 	d = strtod(num, &end);
 	if (*end != '\0' || end == num)
 		return ct_rego_berror(ctx, "%s: could not parse %s to a number", name, what);
-	d *= mult;
+	d = mult < 0 ? d / -mult : d * mult;
 	if (isinf(d))
 		return ct_rego_berror(ctx, "%s: exponent too large", name);
 	if (bytes)

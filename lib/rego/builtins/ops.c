@@ -439,7 +439,11 @@ static ct_result bi_range_step(struct ct_rego_bctx *ctx,
 
 	CT_GUARD(ct_rego_barg_int(ctx, "numbers.range_step", args, 0, &a));
 	CT_GUARD(ct_rego_barg_int(ctx, "numbers.range_step", args, 1, &b));
-	CT_GUARD(ct_rego_barg_int(ctx, "numbers.range_step", args, 2, &s));
+	CT_GUARD(bi_arg(ctx, "numbers.range_step", args, 2, K_NUM, "number"));
+	if (args[2]->numkind == CT_NUM_BIG && args[2]->u.num.text[0] != '-')
+		s = INT64_MAX; /* a step beyond int64 only reaches the start */
+	else
+		CT_GUARD(ct_rego_barg_int(ctx, "numbers.range_step", args, 2, &s));
 	if (s <= 0)
 		return ct_rego_berror(ctx, "numbers.range_step: step must be a "
 					   "positive integer");

@@ -246,9 +246,33 @@ static ct_result bi_split_n(ARGS)
 {
 	int64_t n;
 
+	struct ct_rego_value *all = NULL, *r;
+	size_t cnt, from, k;
+	ct_result res = CT_OK;
+
 	CT_GUARD(need_str(ctx, "strings.split_n", args, 2));
 	CT_GUARD(ct_rego_barg_int(ctx, "strings.split_n", args, 2, &n));
-	return split_impl(ctx, S(0), L(0), S(1), L(1), n, out);
+	/* OPA keeps the first n parts (n > 0) or the last -n (n < 0). */
+	CT_GUARD(split_impl(ctx, S(0), L(0), S(1), L(1), -1, &all));
+	cnt = all->u.coll.len;
+	if (n >= 0) {
+		from = 0;
+		cnt = (uint64_t)n < cnt ? (size_t)n : cnt;
+	} else {
+		uint64_t m = (uint64_t)0 - (uint64_t)n;
+
+		from = m < cnt ? cnt - (size_t)m : 0;
+		cnt -= from;
+	}
+	r = ct_rego_array_new(cnt);
+	CT_TRY_ENSURE(r != NULL, CT_ERR_NOMEM, "rego: out of memory");
+	for (k = 0; k < cnt; k++)
+		r->u.coll.items[k] = ct_rego_value_ref(all->u.coll.items[from + k]);
+	r->u.coll.len = cnt;
+	*out = r;
+out:
+	ct_rego_value_unref(all);
+	return res;
 }
 
 static ct_result bi_concat(ARGS)

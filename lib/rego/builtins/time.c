@@ -113,10 +113,13 @@ static bool parse_rfc3339(const char *s, size_t len, int64_t *ns_out)
 		return false;
 	days = days_from_civil(y, mo, d);
 	total = days * 86400 + h * 3600 + mi * 60 + sec - off;
-	/* Go's UnixNano is valid roughly for years 1678..2262. */
-	if (total > INT64_MAX / 1000000000 - 1 || total < INT64_MIN / 1000000000 + 1)
+	/* Go's UnixNano covers 1677-09-21 .. 2262-04-11. */
+	if (__builtin_mul_overflow(total, INT64_C(1000000000), &total) ||
+	    __builtin_add_overflow(total, ns, &total)) {
+		*ns_out = INT64_MIN; /* marks "out of range" for the caller */
 		return false;
-	*ns_out = total * 1000000000 + ns;
+	}
+	*ns_out = total;
 	return true;
 }
 
@@ -125,6 +128,9 @@ static ct_result bi_time_parse_rfc3339_ns(ARGS)
 	int64_t ns;
 
 	CT_GUARD(bi_arg(ctx, "time.parse_rfc3339_ns", args, 0, K_STR, "string"));
+	ns = 0;
+	if (!parse_rfc3339(S(0), L(0), &ns) && ns == INT64_MIN)
+		return ct_rego_berror(ctx, "time.parse_rfc3339_ns: time outside of valid range");
 	if (!parse_rfc3339(S(0), L(0), &ns))
 		return ct_rego_berror(ctx, "time.parse_rfc3339_ns: parsing time \"%s\" as \"2006-01-02T15:04:05Z07:00\": cannot parse", S(0));
 	return bi_ret(out, ct_rego_value_int(ns));
@@ -634,8 +640,10 @@ static bool parse_time(const char *layout, const char *v, size_t len, int64_t *n
 		int64_t full;
 
 		if (__builtin_mul_overflow(total, INT64_C(1000000000), &full) ||
-		    __builtin_add_overflow(full, frac, &full))
+		    __builtin_add_overflow(full, frac, &full)) {
+			*ns = INT64_MIN; /* out of range */
 			return false;
+		}
 		*ns = full;
 	}
 	return true;
@@ -647,7 +655,10 @@ static ct_result bi_time_parse_ns(ARGS)
 
 	CT_GUARD(bi_arg(ctx, "time.parse_ns", args, 0, K_STR, "string"));
 	CT_GUARD(bi_arg(ctx, "time.parse_ns", args, 1, K_STR, "string"));
-	if (!parse_time(resolve_layout(S(0)), S(1), L(1), &ns))
+	ns = 0;
+	if (!parse_time(resolve_layout(S(0)), S(1), L(1), &ns) && ns == INT64_MIN)
+		return ct_rego_berror(ctx, "time.parse_ns: time outside of valid range");
+	if (ns == 0 && !parse_time(resolve_layout(S(0)), S(1), L(1), &ns))
 		return ct_rego_berror(ctx, "time.parse_ns: parsing time \"%s\" as \"%s\": cannot parse",
 				      S(1), S(0));
 	return bi_ret(out, ct_rego_value_int(ns));
