@@ -398,16 +398,14 @@ static enum tok next_tok(const char *l, size_t *i, int *n)
 	return T_LIT;
 }
 
-static ct_result fmt_time(struct ct_buf *b, const char *layout, int64_t ns)
+/* secs/nsec as time_arg splits them (0 <= nsec < 1e9). */
+static ct_result fmt_time(struct ct_buf *b, const char *layout, int64_t secs,
+			  int64_t nsec)
 {
-	int64_t secs = ns / 1000000000, nsec = ns % 1000000000, days, y, sod;
+	int64_t days, y, sod;
 	unsigned m, d;
 	size_t i = 0;
 
-	if (nsec < 0) {
-		nsec += 1000000000;
-		secs--;
-	}
 	days = secs / 86400 - (secs % 86400 < 0);
 	sod = secs - days * 86400;
 	civil_from_days(days, &y, &m, &d);
@@ -698,7 +696,7 @@ static ct_result bi_time_format(ARGS)
 		CT_GUARD(time_arg(ctx, "time.format", args, &secs, &nsec));
 	}
 	ct_buf_init(&b, 1 << 16);
-	r = fmt_time(&b, layout, secs * 1000000000 + nsec);
+	r = fmt_time(&b, layout, secs, nsec);
 	if (!ct_ok(r)) {
 		ct_buf_dispose(&b);
 		return ct_rego_bwrap(ctx, "time.format", r);
