@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/rand.h>
 
@@ -544,6 +545,24 @@ static ct_result bi_to_number(struct ct_rego_bctx *ctx,
 	}
 	s = a->u.str.s;
 	len = a->u.str.len;
+	{
+		/* Go parses NaN and infinities; OPA then rejects them as a
+		 * type error. */
+		const char *t = s;
+		size_t tl = len;
+
+		if (tl > 0 && (t[0] == '+' || t[0] == '-')) {
+			t++;
+			tl--;
+		}
+		if ((tl == 3 && (strncasecmp(t, "nan", 3) == 0 || strncasecmp(t, "inf", 3) == 0)) ||
+		    (tl == 8 && strncasecmp(t, "infinity", 8) == 0)) {
+			ctx->err_kind = CT_REGO_BERR_TYPE;
+			return CT_FAIL(CT_ERR_POLICY,
+				       "to_number: operand 1 must be a finite number but got %s",
+				       a->u.str.s);
+		}
+	}
 	/* Go's ParseFloat also takes a leading '+', "Inf", "NaN" and hex;
 	 * OPA rejects Inf/NaN; accept the JSON forms plus a leading '+'. */
 	if (len > 0 && s[0] == '+') {

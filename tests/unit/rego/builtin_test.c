@@ -313,6 +313,8 @@ static const struct bcase cases[] = {
 	{ "numbers.range_step", "[0, 10, 99999999999999999999]", "[0]" },
 	{ "time.parse_rfc3339_ns", "[\"2262-04-11T23:47:16.854775808-00:00\"]", "!time outside of valid range" },
 	{ "time.parse_ns", "[\"2006-01-02T15:04:05Z07:00\", \"1677-09-21T00:12:43.145224191-00:00\"]", "!time outside of valid range" },
+	{ "to_number", "[\"-Infinity\"]", "!to_number: operand 1 must be a finite number" },
+	{ "to_number", "[\"nan\"]", "!to_number: operand 1 must be a finite number" },
 	{ NULL, NULL, NULL },
 };
 
