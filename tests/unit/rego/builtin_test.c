@@ -315,6 +315,7 @@ static const struct bcase cases[] = {
 	{ "time.parse_ns", "[\"2006-01-02T15:04:05Z07:00\", \"1677-09-21T00:12:43.145224191-00:00\"]", "!time outside of valid range" },
 	{ "to_number", "[\"-Infinity\"]", "!to_number: operand 1 must be a finite number" },
 	{ "to_number", "[\"nan\"]", "!to_number: operand 1 must be a finite number" },
+	{ "trace", "[\"note\"]", "true" },
 	{ NULL, NULL, NULL },
 };
 
