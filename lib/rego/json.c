@@ -368,6 +368,17 @@ ct_result ct_rego_json_parse(struct ct_span in,
 
 /* ----------------------------------------------------------------- output */
 
+/* Length of the valid UTF-8 sequence at s[i], 0 if invalid. */
+static size_t utf8_seq(const char *s, size_t len, size_t i)
+{
+	size_t n;
+
+	for (n = 2; n <= 4 && i + n <= len; n++)
+		if (ct_rego_utf8_valid(s + i, n))
+			return n;
+	return 0;
+}
+
 static ct_result write_string(struct ct_buf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -379,6 +390,20 @@ static ct_result write_string(struct ct_buf *b, const char *s, size_t len)
 		const char *esc = NULL;
 		char u[7];
 
+		if (c >= 0x80) {
+			/* byte strings (base64.decode) may hold invalid UTF-8:
+			 * print U+FFFD for each bad byte, as Go's encoder does */
+			size_t n = utf8_seq(s, len, i);
+
+			if (n > 0) {
+				i += n - 1;
+				continue;
+			}
+			CT_GUARD(ct_buf_append(b, s + start, i - start));
+			CT_GUARD(ct_buf_append_str(b, "\xef\xbf\xbd"));
+			start = i + 1;
+			continue;
+		}
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
 		CT_GUARD(ct_buf_append(b, s + start, i - start));

@@ -61,7 +61,9 @@ struct ct_rego_value *ct_rego_value_int(int64_t i);
 /* A double as a number (integral values become integers); NULL + USAGE on
  * NaN or infinity. */
 struct ct_rego_value *ct_rego_value_double(double d);
-/* Copies `len` bytes; the string must be valid UTF-8 (not re-checked). */
+/* Copies `len` bytes. Strings are normally UTF-8; decoders (base64.decode)
+ * may produce other bytes, as Go's byte strings allow: counting treats each
+ * invalid byte as one character and the writers print it as U+FFFD. */
 struct ct_rego_value *ct_rego_value_string_new(const char *s, size_t len);
 struct ct_rego_value *ct_rego_value_cstring(const char *s);
 /* Parses a JSON number ("-12", "1.5e3", 30-digit integers); PROTO on bad

@@ -9,13 +9,19 @@
 
 #include "rego/builtins/builtins_impl.h"
 
+/* Go's RuneCountInString: an invalid byte counts as one rune, so byte
+ * strings from base64.decode count the way OPA counts them. */
 size_t ct_rego_utf8_count(const char *s, size_t len)
 {
-	size_t i, n = 0;
+	size_t i = 0, n = 0;
 
-	for (i = 0; i < len; i++)
-		if (((uint8_t)s[i] & 0xc0) != 0x80)
-			n++;
+	while (i < len) {
+		if ((uint8_t)s[i] < 0x80)
+			i++;
+		else
+			(void)ct_rego_utf8_next(s, len, &i);
+		n++;
+	}
 	return n;
 }
 
@@ -24,9 +30,7 @@ size_t ct_rego_utf8_offset(const char *s, size_t len, size_t cp)
 	size_t i = 0;
 
 	while (i < len && cp > 0) {
-		i++;
-		while (i < len && ((uint8_t)s[i] & 0xc0) == 0x80)
-			i++;
+		(void)ct_rego_utf8_next(s, len, &i);
 		cp--;
 	}
 	return i;

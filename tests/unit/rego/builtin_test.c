@@ -445,6 +445,35 @@ static void test_template_string(void **state)
 	ct_rego_value_unref(parts);
 }
 
+/* base64.decode keeps invalid UTF-8 bytes; count() counts each as one
+ * rune and JSON prints each as U+FFFD (OPA's aggregates/bad-utf8 case). */
+static void test_byte_strings(void **state)
+{
+	struct ct_rego_value *arg = ct_rego_value_cstring(
+		"2E84ZuPUd7zfvCZSNEchVpDEIj6PL7JfLpIqyxVG16k=");
+	struct ct_rego_value *bytes = NULL, *n = NULL;
+	struct ct_rego_bctx ctx;
+	struct ct_buf b;
+	int64_t cnt;
+
+	(void)state;
+	memset(&ctx, 0, sizeof(ctx));
+	assert_ct_ok(ct_rego_builtin_lookup("base64.decode")->fn(&ctx, &arg, &bytes));
+	assert_false(ct_rego_utf8_valid(ct_rego_value_str(bytes),
+					ct_rego_value_str_len(bytes)));
+	assert_ct_ok(ct_rego_builtin_lookup("count")->fn(&ctx, &bytes, &n));
+	assert_true(ct_rego_number_to_int64(n, &cnt));
+	assert_int_equal(cnt, 30);
+	ct_buf_init(&b, 4096);
+	assert_ct_ok(ct_rego_value_to_json(bytes, &b));
+	assert_true(ct_rego_utf8_valid(ct_buf_cstr(&b), b.len));
+	assert_non_null(strstr(ct_buf_cstr(&b), "\xef\xbf\xbd"));
+	ct_buf_dispose(&b);
+	ct_rego_value_unref(n);
+	ct_rego_value_unref(bytes);
+	ct_rego_value_unref(arg);
+}
+
 static ct_result deny_budget(void *engine, size_t units)
 {
 	(void)engine;
@@ -479,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_rand_memo),
 		cmocka_unit_test(test_budget),
 		cmocka_unit_test(test_template_string),
+		cmocka_unit_test(test_byte_strings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
