@@ -23,6 +23,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* Marks an intended switch fall-through for both gcc and clang. */
+#define CT_FALLTHROUGH __attribute__((fallthrough))
+
 /* ---------------------------------------------------------------- results */
 
 /* Error categories: the only distinction callers branch on. */

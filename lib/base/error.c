@@ -30,6 +30,7 @@ const char *ct_err_name(enum ct_err category)
 	return category_names[category];
 }
 
+__attribute__((format(printf, 4, 0)))
 static ct_result record(enum ct_err category, const char *file, int line,
 			const char *fmt, va_list ap)
 {

@@ -458,7 +458,7 @@ static ct_result write_value(const struct ct_rego_value *v, struct ct_buf *b,
 	case CT_REGO_SET:
 		if (m == W_TERM && v->u.coll.len == 0)
 			return ct_buf_append_str(b, "set()");
-		/* fallthrough */
+		CT_FALLTHROUGH;
 	case CT_REGO_ARRAY:
 		n = v->u.coll.len;
 		CT_GUARD(ct_buf_append_byte(

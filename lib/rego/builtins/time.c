@@ -534,7 +534,7 @@ static bool parse_time(const char *layout, const char *v, size_t len, int64_t *n
 		case T_DAY_US:
 			if (j < len && v[j] == ' ')
 				j++;
-			/* fallthrough */
+			CT_FALLTHROUGH;
 		case T_DAY2: case T_DAY1:
 			if (!get_num(v, len, &j, t == T_DAY2 ? 2 : 1, 2, &d) || d < 1 || d > 31) return false;
 			break;
