@@ -212,7 +212,7 @@ cc_container_op := bind_op(container_key(input.container_id), cc_index) if {
 
 cc_ops := array.concat(
 	array.concat(bind_op("sandbox_name", cc_sandbox_name), bind_op("namespace", cc_namespace)),
-	array.concat(bind_op("network_namespace", cc_netns_path), cc_container_op),
+	array.concat(bind_op("network_namespace", cc_netns_path), cc_container_op)
 )
 
 default CreateContainerRequest := false
