@@ -54,7 +54,8 @@ def policy_data():
         "Effective": ["CAP_NET_BIND_SERVICE"], "Inheritable": [],
         "Permitted": ["CAP_NET_BIND_SERVICE"]}
     init = gp.workload("init", ["example.com/shop/init:latest"], 0, 0, [0],
-                       ["sh", "-c", "echo ready"], [gp.PATH_ENV])
+                       ["sh", "-c", "echo ready"], [gp.PATH_ENV],
+                       sysctl={"net.core.somaxconn": "1024"})
     p = gp.policy("^web-[bcdfghjklmnpqrstvwxz2456789]+$",
                   [gp.pause(sysctl={"net.core.somaxconn": "1024"}), init, app],
                   namespace="shop")
