@@ -210,9 +210,14 @@ cc_container_op := bind_op(container_key(input.container_id), cc_index) if {
 	input.container_id != ""
 }
 
+created_key(i) := concat("", ["n:", format_int(i, 10)])
+
 cc_ops := array.concat(
-	array.concat(bind_op("sandbox_name", cc_sandbox_name), bind_op("namespace", cc_namespace)),
-	array.concat(bind_op("network_namespace", cc_netns_path), cc_container_op)
+	array.concat(
+		array.concat(bind_op("sandbox_name", cc_sandbox_name), bind_op("namespace", cc_namespace)),
+		array.concat(bind_op("network_namespace", cc_netns_path), cc_container_op)
+	),
+	bind_op(created_key(cc_index), true)
 )
 
 default CreateContainerRequest := false
@@ -307,6 +312,16 @@ violations_CreateContainerRequest contains "container_id: already bound to anoth
 	input.container_id != ""
 	i := data.pstate[container_key(input.container_id)]
 	i != cc_index
+}
+
+# Kubernetes starts init containers one by one, in order, before the app
+# containers: a container may only be created once every init container
+# listed before it was created in this pod.
+violations_CreateContainerRequest contains concat("", ["container order: init container ", o.name, " not created yet"]) if {
+	some j, o in policy_data.containers
+	o.init_container == true
+	j < cc_index
+	not has_state(created_key(j))
 }
 
 violations_CreateContainerRequest contains "io.katacontainers.pkg.oci.container_type: does not match container-type" if {

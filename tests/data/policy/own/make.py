@@ -56,6 +56,7 @@ def policy_data():
     init = gp.workload("init", ["example.com/shop/init:latest"], 0, 0, [0],
                        ["sh", "-c", "echo ready"], [gp.PATH_ENV],
                        sysctl={"net.core.somaxconn": "1024"})
+    init["init_container"] = True
     p = gp.policy("^web-[bcdfghjklmnpqrstvwxz2456789]+$",
                   [gp.pause(sysctl={"net.core.somaxconn": "1024"}), init, app],
                   namespace="shop")
@@ -326,6 +327,8 @@ def cases(pd):
         variant(pause, "sandbox container: other pod name first",
                 lambda r: r["OCI"]["Annotations"].update({"io.kubernetes.cri.sandbox-name": "evil"})),
         case("sandbox container: create", True, "CreateContainerRequest", pause),
+        case("order: app container before the init container", False,
+             "CreateContainerRequest", app),
         case("init container: create", True, "CreateContainerRequest", init),
         case("app container: create", True, "CreateContainerRequest", app),
         case("app container: create again (restart) with the same id", True,
