@@ -44,6 +44,59 @@ const char *mesh_refusal_reason(const char *m)
 	return "other";
 }
 
+/* ------------------------------------------------ refusals in HTTP, not TLS */
+
+static CT_RESULT deferred_validate(void *arg, struct ct_span evidence,
+				   const uint8_t expected[CT_ATLS_REPORT_DATA_LEN],
+				   struct ct_buf *claims)
+{
+	struct ct_coord *c = arg;
+	CT_ENSURE(c->phase == CT_COORD_ACTIVE && c->active != NULL &&
+			  c->active->mesh_validators != NULL,
+		  CT_ERR_POLICY, "mesh: no active manifest");
+	const struct ct_coord_validators *vs = c->active->mesh_validators;
+	char reasons[MESH_REFUSED_TEXT_MAX + 1];
+	size_t used = 0;
+	reasons[0] = '\0';
+	for (size_t i = 0; i < vs->n; i++) {
+		size_t before = claims->len;
+		const struct ct_atls_validator *v = &vs->validators[i];
+		if (ct_ok(v->validate(v->arg, evidence, expected, claims)))
+			return CT_OK; /* the validated report is the claim */
+		claims->len = before;
+		int n = snprintf(reasons + used, sizeof(reasons) - used, "%s%s: %s",
+				 i > 0 ? "; " : "", v->name, ct_error_message());
+		if (n > 0)
+			used += (size_t)n < sizeof(reasons) - used
+					? (size_t)n : sizeof(reasons) - used - 1;
+	}
+	ct_error_clear();
+	/* Accept the handshake, remember the refusal for the handler. */
+	CT_GUARD(ct_buf_append_str(claims, MESH_REFUSED_MAGIC));
+	return ct_buf_append_str(claims, reasons);
+}
+
+CT_RESULT ct_coord_mesh_tls_new(struct ct_coord *c, SSL_CTX **out)
+{
+	const struct ct_atls_validator v = { "mesh", CT_ATLS_OID_SNP,
+					     deferred_validate, c };
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	CT_ENSURE(ctx != NULL, CT_ERR_CRYPTO, "mesh: SSL_CTX_new failed");
+	struct ct_atls_config cfg = {
+		.issuer = &c->issuer,
+		.client_auth = CT_ATLS_CLIENT_AUTH_ATTESTED,
+		.validators = &v,
+		.n_validators = 1,
+	};
+	ct_result res = ct_atls_server_ctx_configure(ctx, &cfg);
+	if (!ct_ok(res)) {
+		SSL_CTX_free(ctx);
+		return res;
+	}
+	*out = ctx;
+	return CT_OK;
+}
+
 /* Records, counts and answers one refusal. */
 static CT_RESULT refuse(struct ct_coord *c, struct ct_http_response *resp,
 			int status, const char *reason_override,
@@ -66,7 +119,7 @@ static CT_RESULT peer_policy(struct ct_coord *c, const struct ct_http_request *r
 			     const struct ct_manifest_policy **policy_out,
 			     struct ct_span *report)
 {
-	char msg[256];
+	char msg[MESH_REFUSED_TEXT_MAX + 128];
 	if (c->phase != CT_COORD_ACTIVE || c->active == NULL) {
 		snprintf(msg, sizeof(msg), "mesh: no active manifest (%s)",
 			 c->phase == CT_COORD_SEALED
@@ -76,6 +129,15 @@ static CT_RESULT peer_policy(struct ct_coord *c, const struct ct_http_request *r
 	}
 	const struct ct_atls_peer *peer =
 		req->ssl != NULL ? ct_atls_conn_peer(req->ssl) : NULL;
+	size_t magic = strlen(MESH_REFUSED_MAGIC);
+	if (peer != NULL && peer->claims_len > magic &&
+	    peer->claims_len != CT_SNP_REPORT_SIZE &&
+	    memcmp(peer->claims, MESH_REFUSED_MAGIC, magic) == 0) {
+		/* Refused during the handshake (ct_coord_mesh_tls_new). */
+		snprintf(msg, sizeof(msg), "mesh: attestation refused: %.*s",
+			 (int)(peer->claims_len - magic), peer->claims + magic);
+		return refuse(c, resp, 403, NULL, CT_ERR_POLICY, msg);
+	}
 	uint8_t hd[CT_SNP_HOST_DATA_LEN];
 	if (!ct_ok(ct_atls_snp_peer_host_data(peer, hd)))
 		return refuse(c, resp, 403, "not_attested", CT_ERR_POLICY,
@@ -110,7 +172,7 @@ static CT_RESULT handle_cert(void *arg, const struct ct_http_request *req,
 
 	CT_TRY(peer_policy(c, req, resp, &pol, &report));
 	if (!ct_ok(ct_meshapi_cert_request_decode(req->body, &key))) {
-		char msg[CT_HTTP_ERROR_LOG_MAX];
+		char msg[CT_ERROR_MSG_MAX];
 		snprintf(msg, sizeof(msg), "mesh: %s", ct_error_message());
 		res = refuse(c, resp, 400, "bad_request", CT_ERR_PROTO, msg);
 		goto out;
@@ -172,7 +234,7 @@ static CT_RESULT handle_recover(void *arg, const struct ct_http_request *req,
 		static const char *const none[] = { NULL };
 		if (!ct_ok(ct_http_json_parse(req->body, &body)) ||
 		    !ct_ok(ct_http_json_only_keys(body, none))) {
-			char msg[CT_HTTP_ERROR_LOG_MAX];
+			char msg[CT_ERROR_MSG_MAX];
 			snprintf(msg, sizeof(msg), "mesh: %s", ct_error_message());
 			res = refuse(c, resp, 400, "bad_request", CT_ERR_PROTO, msg);
 			goto out;

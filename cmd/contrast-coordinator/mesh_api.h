@@ -65,6 +65,26 @@ void mesh_claims_dispose(struct mesh_claims *c);
  */
 const char *mesh_refusal_reason(const char *message);
 
+/*
+ * The mesh server's TLS context with refusals answered in HTTP: one aTLS
+ * validator that runs the active manifest's validators (validators.c) at
+ * handshake time and, when none accepts, still completes the handshake
+ * but records the refusal in the peer's claims ("mesh-refused:" + the
+ * reasons; never CT_SNP_REPORT_SIZE bytes long, so
+ * ct_atls_snp_peer_host_data fails closed on it). The handlers answer
+ * such a peer 403 with the reasons and count it by reason, so a refused
+ * pod learns which check failed (measurement, debug policy, TCB...)
+ * instead of a bare TLS alert. Without an active manifest the handshake
+ * is refused in TLS. Reads c->active at each handshake, so the context
+ * need not change with the manifest. Caller frees its reference.
+ */
+struct ct_coord;
+struct ssl_ctx_st;
+CT_RESULT ct_coord_mesh_tls_new(struct ct_coord *c, struct ssl_ctx_st **out);
+
+#define MESH_REFUSED_MAGIC "mesh-refused:"
+#define MESH_REFUSED_TEXT_MAX 1000u
+
 /* ------------------------------------- operations on the state (mesh_issue.c) */
 
 /*
