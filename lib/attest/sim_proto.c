@@ -112,7 +112,11 @@ ct_result ct_sim_response_encode_err(struct ct_buf *out, uint16_t status,
 	if (n > CT_SIM_MSG_MAX)
 		n = CT_SIM_MSG_MAX;
 	CT_GUARD(put_header(out, status, (uint32_t)n, 0));
-	return ct_buf_append(out, message, n);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = (uint8_t)message[i];
+		CT_GUARD(ct_buf_append_byte(out, c >= 0x20 && c < 0x7F ? c : '?'));
+	}
+	return CT_OK;
 }
 
 ct_result ct_sim_response_header_parse(struct ct_span in,
