@@ -662,8 +662,7 @@ violations_CopyFileRequest contains "file_type: not Regular, Directory or Symlin
 }
 
 violations_CopyFileRequest contains "path: contains a '..' component" if {
-	some part in split(input.path, "/")
-	part == ".."
+	has_dotdot(input.path)
 }
 
 violations_CopyFileRequest contains "path: outside the allowed shared directories" if {
@@ -689,9 +688,14 @@ cf_symlink_target_ok if {
 	is_string(t)
 	t != ""
 	not startswith(t, "/")
-	every part in split(t, "/") {
-		part != ".."
-	}
+	not has_dotdot(t)
+}
+
+# (Written with `not`/`some` rather than `every`: the same meaning on every
+# Rego engine we run on.)
+has_dotdot(path) if {
+	some part in split(path, "/")
+	part == ".."
 }
 
 # ========================================================= network requests
@@ -743,9 +747,12 @@ ur_route_ok(r) if {
 	is_string(r.device)
 	not r.device in ur_defaults.forbidden_device_names
 	is_string(r.source)
-	every x in ur_defaults.forbidden_source_regex {
-		not regex.match(x, r.source)
-	}
+	not matches_any(ur_defaults.forbidden_source_regex, r.source)
+}
+
+matches_any(regexes, s) if {
+	some x in regexes
+	regex.match(x, s)
 }
 
 an_defaults := policy_data.request_defaults.AddARPNeighborsRequest
@@ -771,9 +778,7 @@ an_neighbor_ok(n) if {
 	not n.device in an_defaults.forbidden_device_names
 	n.toIPAddress.mask == ""
 	is_string(n.toIPAddress.address)
-	every x in an_defaults.forbidden_cidrs_regex {
-		not regex.match(x, n.toIPAddress.address)
-	}
+	not matches_any(an_defaults.forbidden_cidrs_regex, n.toIPAddress.address)
 	n.state in an_defaults.allowed_states
 	bits.or(n.flags, an_defaults.allowed_flags) == an_defaults.allowed_flags
 }
