@@ -99,4 +99,148 @@ ct_policy_enforcer_state(const struct ct_policy_enforcer *e);
  * Generator (owner: policy-gen): declarations go below this line.
  * ---------------------------------------------------------------------- */
 
+/*
+ * The generator turns Kubernetes YAML plus image facts plus settings into
+ * policy_data (docs/policy-data.md), the policy text, initdata and the
+ * policy hash (DESIGN.md §4.2). Its inputs are the user's own files and
+ * image metadata; the YAML is parsed under CT_K8S_* limits and every
+ * refusal names file, document and path. Image facts come from an OCI
+ * layout directory (image_store.c) or a cache file (image_cache.c); the
+ * registry client (registry.c) is not part of this build yet.
+ *
+ * Ownership: every `**out` is the caller's (json_decref / the matching
+ * free). Errors: CT_ERR_USAGE for YAML the generator does not accept
+ * (unsupported kind or field, missing ConfigMap key), CT_ERR_PROTO for
+ * malformed YAML, image layouts or settings, CT_ERR_IO, CT_ERR_LIMIT.
+ */
+#include <jansson.h>
+
+struct fy_document;
+struct fy_node;
+
+#define CT_K8S_FILE_MAX ((size_t)16 << 20) /* one YAML file */
+#define CT_K8S_DOCS_MAX 1024               /* documents in one set */
+#define CT_K8S_DEPTH_MAX 64                /* YAML nesting */
+#define CT_K8S_LIST_DEPTH_MAX 4            /* List in List */
+
+/* One YAML document of a file. */
+struct ct_k8s_doc {
+	char *file;
+	size_t index;            /* 0-based position in its file */
+	struct fy_document *fyd; /* owned; NULL for an empty document */
+	json_t *json;            /* the document as JSON (owned; NULL if empty) */
+	const char *kind;        /* in json; "" when absent */
+	bool config_only;        /* from --config-file: never rewritten */
+};
+
+/* One pod-bearing object (a Pod or the pod template of a workload). */
+struct ct_k8s_pod {
+	struct ct_k8s_doc *doc;   /* borrowed */
+	char *where;              /* "FILE: document N" (+ ": items[i]") */
+	char *kind;               /* the workload kind (Pod, Deployment, ...) */
+	char *name;               /* workload name (or generateName prefix) */
+	char *name_regex;         /* sandbox name regex (policy-data.md) */
+	char *ns;                 /* YAML namespace or "" */
+	json_t *object;           /* the workload object (borrowed) */
+	json_t *meta;             /* pod (template) metadata, borrowed, may be NULL */
+	json_t *spec;             /* pod spec (borrowed) */
+	struct fy_node *fy_object; /* the workload object node in doc->fyd */
+	struct fy_node *fy_template; /* the node holding metadata+spec */
+};
+
+struct ct_k8s_set {
+	struct ct_k8s_doc **docs;
+	size_t ndocs;
+	struct ct_k8s_pod *pods;
+	size_t npods;
+};
+
+void ct_k8s_set_init(struct ct_k8s_set *s);
+void ct_k8s_set_dispose(struct ct_k8s_set *s);
+/*
+ * Parses every document of `yaml` (anchors and merge keys resolved) and
+ * appends them; pod-bearing documents also become pods unless
+ * `config_only` (then only ConfigMaps and Secrets matter).
+ */
+CT_RESULT ct_k8s_load(struct ct_k8s_set *s, const char *file,
+		      struct ct_span yaml, bool config_only);
+/* Reads and loads a file (CT_K8S_FILE_MAX). */
+CT_RESULT ct_k8s_load_file(struct ct_k8s_set *s, const char *path,
+			   bool config_only);
+/* Finds a ConfigMap or Secret by kind, name and namespace ("" = any). */
+const json_t *ct_k8s_find_config(const struct ct_k8s_set *s, const char *kind,
+				 const char *name, const char *ns);
+/* Emits the (possibly edited) documents of `file` as multi-document YAML. */
+CT_RESULT ct_k8s_emit_file(const struct ct_k8s_set *s, const char *file,
+			   struct ct_buf *out);
+/* Re-reads doc->json from doc->fyd after an edit (pods of it stay valid
+ * only after ct_k8s_reindex). */
+CT_RESULT ct_k8s_reindex(struct ct_k8s_set *s);
+
+/* The scalar text of a JSON string or integer (NULL otherwise); `tmp`
+ * holds the digits of an integer. */
+const char *ct_k8s_text(const json_t *v, char tmp[32]);
+
+/* --- image facts ------------------------------------------------------ */
+
+#define CT_IMAGE_REF_MAX 512
+#define CT_IMAGE_JSON_MAX ((size_t)4 << 20)     /* index, manifest, config */
+#define CT_IMAGE_LAYER_MAX ((size_t)512 << 20)  /* one compressed layer */
+#define CT_IMAGE_ETC_FILE_MAX ((size_t)1 << 20) /* /etc/passwd, /etc/group */
+#define CT_IMAGE_LAYERS_MAX 256
+
+struct ct_image_source;
+
+/*
+ * Image facts are a JSON object: {"ref", "digest" ("sha256:..." of the
+ * manifest), "User", "Env", "Entrypoint", "Cmd", "WorkingDir", "Tty",
+ * "Volumes" (array of paths), "passwd", "group" (file text or null)}.
+ * `store_dir` (OCI image layout) and `cache_path` may each be NULL.
+ */
+CT_RESULT ct_image_source_new(const char *store_dir, const char *cache_path,
+			      struct ct_image_source **out);
+void ct_image_source_free(struct ct_image_source *src);
+/* Looks `ref` up: cache, then the store (as written, then without its
+ * @sha256 digest, warning when the stored digest differs). *out is a new
+ * reference. */
+CT_RESULT ct_image_lookup(struct ct_image_source *src, const char *ref,
+			  json_t **out);
+/* Writes the cache file if it changed (no-op without a cache path). */
+CT_RESULT ct_image_source_save(struct ct_image_source *src);
+/* Reads the facts of one image from an OCI layout (image_store.c). */
+CT_RESULT ct_image_store_read(const char *dir, const char *ref, json_t **out);
+
+/* --- settings, generation, initdata ----------------------------------- */
+
+#define CT_POLICY_SETTINGS_MAX ((size_t)1 << 20)
+
+/* The embedded default settings (Kata on SEV-SNP, guest pull). */
+const char *ct_policy_settings_default(size_t *len);
+/* Defaults merged with the file at `path` (NULL: defaults only). */
+CT_RESULT ct_policy_settings_load(const char *path, json_t **out);
+
+struct ct_policy_gen {
+	json_t *settings;               /* owned */
+	struct ct_image_source *images; /* borrowed */
+	const struct ct_k8s_set *set;   /* ConfigMaps/Secrets; borrowed */
+};
+
+/* policy_data for one pod. */
+CT_RESULT ct_policy_gen_pod(const struct ct_policy_gen *g,
+			    const struct ct_k8s_pod *pod, json_t **out);
+/* The policy text: rules + "policy_data := " + JSON (appended to out). */
+CT_RESULT ct_policy_text(const json_t *policy_data, struct ct_buf *out);
+
+#define CT_INITDATA_ANNOTATION "io.katacontainers.config.hypervisor.cc_init_data"
+#define CT_INITDATA_MAX ((size_t)8 << 20)
+
+/* The initdata TOML for a policy text (appended to toml). */
+CT_RESULT ct_initdata_toml(struct ct_span policy, struct ct_buf *toml);
+/* base64(gzip(toml)), deterministic (appended to out). */
+CT_RESULT ct_initdata_annotation(struct ct_span toml, struct ct_buf *out);
+/* Reverses ct_initdata_annotation (bounded by CT_INITDATA_MAX). */
+CT_RESULT ct_initdata_decode(const char *annotation, struct ct_buf *toml);
+/* Lower-case hex sha256 of the TOML: the policy hash / HOSTDATA. */
+CT_RESULT ct_initdata_hash(struct ct_span toml, char hex[65]);
+
 #endif /* CT_POLICY_H */

@@ -1,0 +1,38 @@
+/*
+ * gen_internal.h - helpers shared by the generator's files (generate.c,
+ * gen_process.c); not part of the module's interface.
+ */
+#ifndef CT_POLICY_GEN_INTERNAL_H
+#define CT_POLICY_GEN_INTERNAL_H
+
+#include "policy/policy.h"
+
+/* Regex-escapes `s` (RE2 metacharacters) onto `b`. */
+CT_RESULT ct_gen_regex_escape(struct ct_buf *b, const char *s);
+/* "^" + escape(s) + "$" as a new JSON string. */
+json_t *ct_gen_anchored(const char *s);
+
+/* Everything the per-container code needs. */
+struct ct_gen_ctx {
+	const struct ct_policy_gen *g;
+	const struct ct_k8s_pod *pod;
+	const json_t *settings;
+	char where[1024]; /* "FILE: document N: spec.containers[i]" */
+};
+
+/*
+ * Fills OCI.Process of a workload container from the YAML container `c`
+ * and the image facts: User, Args, Env/EnvRegex, Cwd, Capabilities,
+ * NoNewPrivileges, Terminal. `process` is an empty object.
+ */
+CT_RESULT ct_gen_process(const struct ct_gen_ctx *x, const json_t *c,
+			 const json_t *facts, json_t *process);
+/* The pause container's process (settings + pod securityContext). */
+CT_RESULT ct_gen_pause_process(const struct ct_gen_ctx *x, json_t *process);
+
+/* The string value of a field or NULL; errors when present but not a
+ * string. */
+CT_RESULT ct_gen_opt_str(const struct ct_gen_ctx *x, const json_t *obj,
+			 const char *key, const char *path, const char **out);
+
+#endif
