@@ -325,12 +325,14 @@ static ct_result parse_primary(struct rg_parser *p, struct rg_term **out)
 			       t->len ? t->text : "eof");
 	}
 	p->i++;
-	if (rg_is_ident(t, "true") || rg_is_ident(t, "false")) {
+	bool dotted_next = TOK(p)->kind == TK_DOT && !TOK(p)->nl_before &&
+			   TOK(p)->text == t->text + t->len;
+	if (!dotted_next && (rg_is_ident(t, "true") || rg_is_ident(t, "false"))) {
 		*out = rg_mk_value(p, t->loc,
 				   ct_rego_value_bool(rg_is_ident(t, "true")));
 		return *out ? CT_OK : rg_nomem();
 	}
-	if (rg_is_ident(t, "null")) {
+	if (!dotted_next && rg_is_ident(t, "null")) {
 		*out = rg_mk_value(p, t->loc, ct_rego_value_null());
 		return *out ? CT_OK : rg_nomem();
 	}
@@ -344,7 +346,7 @@ static ct_result parse_primary(struct rg_parser *p, struct rg_term **out)
 		"as", "default", "else", "import", "not", "package", "some",
 		"with", "if", "contains", "in", "every", NULL,
 	};
-	for (size_t i = 0; reserved[i]; i++)
+	for (size_t i = 0; reserved[i] && !dotted_next; i++)
 		if (rg_is_kw(p, t, reserved[i]))
 			return rg_perr(p, t, "unexpected %s keyword", reserved[i]);
 	struct rg_term *var = rg_mk(p, RT_VAR, t->loc);

@@ -19,6 +19,13 @@ static ct_result expect(struct rg_parser *p, enum rg_tok k, const char *what)
 	return CT_OK;
 }
 
+/* A keyword used as the head of a reference (`as.foo`, OPA 1.6+). */
+static bool ref_next(struct rg_parser *p)
+{
+	struct rg_token *t = TOK(p), *n = &p->toks[p->i + 1];
+	return n->kind == TK_DOT && n->text == t->text + t->len;
+}
+
 static ct_result parse_literal(struct rg_parser *p, struct rg_lit **out)
 {
 	struct rg_lit *l = rg_alloc(p->a, sizeof(*l));
@@ -26,7 +33,7 @@ static ct_result parse_literal(struct rg_parser *p, struct rg_lit **out)
 		return rg_nomem();
 	struct rg_token *t = TOK(p);
 	l->loc = t->loc;
-	if (rg_is_ident(t, "some")) {
+	if (rg_is_ident(t, "some") && !ref_next(p)) {
 		p->i++;
 		struct rg_term **vs = NULL;
 		size_t n = 0, cap = 0;
@@ -57,7 +64,7 @@ static ct_result parse_literal(struct rg_parser *p, struct rg_lit **out)
 		*out = l;
 		return CT_OK;
 	}
-	if (rg_is_kw(p, t, "every")) {
+	if (rg_is_kw(p, t, "every") && !ref_next(p)) {
 		p->i++;
 		struct rg_term *a, *b = NULL;
 		CT_GUARD(rg_parse_term(p, &a));
@@ -77,13 +84,13 @@ static ct_result parse_literal(struct rg_parser *p, struct rg_lit **out)
 		*out = l;
 		return CT_OK;
 	}
-	if (rg_is_ident(t, "not")) {
+	if (rg_is_ident(t, "not") && !ref_next(p)) {
 		p->i++;
 		l->neg = true;
 	}
 	CT_GUARD(rg_parse_lit_expr(p, &l->expr));
 	size_t cap = 0;
-	while (rg_is_ident(TOK(p), "with")) {
+	while (rg_is_ident(TOK(p), "with") && !ref_next(p)) {
 		p->i++;
 		struct rg_with w = { 0 };
 		CT_GUARD(rg_parse_term(p, &w.target));
@@ -218,7 +225,7 @@ static ct_result parse_rule(struct rg_parser *p, struct rg_module *m,
 	r->loc = start->loc;
 	r->mod = m;
 	r->kind = RK_COMPLETE;
-	if (rg_is_ident(start, "default")) {
+	if (rg_is_ident(start, "default") && !ref_next(p)) {
 		r->is_default = true;
 		p->i++;
 	}
@@ -238,7 +245,7 @@ static ct_result parse_rule(struct rg_parser *p, struct rg_module *m,
 		return rg_perr(p, start, "invalid rule head");
 	}
 	bool has_if = false;
-	if (rg_is_kw(p, TOK(p), "contains")) {
+	if (rg_is_kw(p, TOK(p), "contains") && !ref_next(p)) {
 		p->i++;
 		r->kind = RK_SET;
 		CT_GUARD(rg_parse_expr(p, &r->key));
@@ -264,7 +271,7 @@ static ct_result parse_rule(struct rg_parser *p, struct rg_module *m,
 		CT_GUARD(push_rule(p, m, cap, r));
 		return CT_OK;
 	}
-	if (rg_is_kw(p, TOK(p), "if")) {
+	if (rg_is_kw(p, TOK(p), "if") && !ref_next(p)) {
 		p->i++;
 		has_if = true;
 		CT_GUARD(parse_rule_body(p, &r->body));
@@ -278,7 +285,7 @@ static ct_result parse_rule(struct rg_parser *p, struct rg_module *m,
 	CT_GUARD(push_rule(p, m, cap, r));
 	/* else chain */
 	struct rg_rule *prev = r;
-	while (rg_is_ident(TOK(p), "else")) {
+	while (rg_is_ident(TOK(p), "else") && !ref_next(p)) {
 		struct rg_rule *e = rg_alloc(p->a, sizeof(*e));
 		if (!e)
 			return rg_nomem();
@@ -293,7 +300,7 @@ static ct_result parse_rule(struct rg_parser *p, struct rg_module *m,
 			p->i++;
 			CT_GUARD(rg_parse_expr(p, &e->value));
 		}
-		if (rg_is_kw(p, TOK(p), "if")) {
+		if (rg_is_kw(p, TOK(p), "if") && !ref_next(p)) {
 			p->i++;
 			CT_GUARD(parse_rule_body(p, &e->body));
 		} else if (TOK(p)->kind == TK_LBRACE) {
