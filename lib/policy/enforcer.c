@@ -113,6 +113,16 @@ void ct_policy_enforcer_free(struct ct_policy_enforcer *e)
 	free(e);
 }
 
+void ct_policy_enforcer_reset(struct ct_policy_enforcer *e)
+{
+	struct ct_rego_value *empty = ct_rego_object_new(0);
+
+	if (empty == NULL)
+		return; /* keep the old state rather than none; NOMEM recorded */
+	ct_rego_value_unref(e->state);
+	e->state = empty;
+}
+
 const struct ct_rego_value *
 ct_policy_enforcer_state(const struct ct_policy_enforcer *e)
 {

@@ -91,6 +91,9 @@ CT_RESULT ct_policy_enforcer_decide_value(struct ct_policy_enforcer *e,
 					  const struct ct_rego_value *input,
 					  struct ct_policy_decision *out);
 
+/* Forgets the policy state (a new pod sandbox starts with none). */
+void ct_policy_enforcer_reset(struct ct_policy_enforcer *e);
+
 /* The current state object (borrowed; valid until the next decide). */
 const struct ct_rego_value *
 ct_policy_enforcer_state(const struct ct_policy_enforcer *e);
