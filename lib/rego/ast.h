@@ -153,6 +153,7 @@ struct rg_rule {
 	struct rg_rule *els;    /* else chain */
 	bool is_default;
 	bool assign;            /* head used := */
+	bool set_leaf;          /* ref head ending in a multi-value set */
 	struct rg_module *mod;
 	/* compile */
 	const char **path;      /* ground path below data */

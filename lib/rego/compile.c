@@ -153,10 +153,10 @@ static ct_result rule_path(struct ct_rego_policy *p, struct rg_rule *r)
 	r->suffix = segs + g;
 	r->nsuffix = nseg - g;
 	if (r->nsuffix > 0) {
-		if (r->kind == RK_SET || r->kind == RK_FUNC)
+		if (r->kind == RK_FUNC)
 			return rg_cerr(r->loc, "rego_parse_error",
-				       "rule head has a variable reference and is a %s",
-				       r->kind == RK_SET ? "multi-value rule" : "function");
+				       "rule head has a variable reference and is a function");
+		r->set_leaf = r->kind == RK_SET;
 		r->kind = RK_OBJECT;
 	}
 	for (struct rg_rule *e = r->els; e; e = e->els) {
@@ -165,6 +165,7 @@ static ct_result rule_path(struct ct_rego_policy *p, struct rg_rule *r)
 		e->suffix = r->suffix;
 		e->nsuffix = r->nsuffix;
 		e->kind = r->kind;
+		e->set_leaf = r->set_leaf;
 	}
 	return CT_OK;
 }

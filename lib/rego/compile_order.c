@@ -245,8 +245,6 @@ ct_result rg_order_body(struct rg_body *b, int nslots, const char **names,
 		memset(hb, 0, ns);
 		tvars(heads[i], 0, hn, hb, b->slot_start);
 		comp_heads_free(heads[i], hn);
-		for (size_t s = 0; s < ns; s++)
-			hn[s] |= hb[s];
 	}
 	for (size_t s = 0; s < ns; s++)
 		if (hn[s] && !bound[s]) {

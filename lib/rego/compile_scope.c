@@ -527,6 +527,12 @@ static ct_result resolve_nested(struct cc *c, struct scope *up,
 	if (ct_ok(r))
 		r = declare_pattern(c, &s, v, false);
 	b->slot_start = c->nslots;
+	struct pend pd = { 0 };
+	if (ct_ok(r) && k)
+		r = walk(c, &s, k, &pd);
+	if (ct_ok(r) && v)
+		r = walk(c, &s, v, &pd);
+	free(pd.t);
 	if (ct_ok(r))
 		r = resolve_level(c, &s, b, heads, nheads);
 	scope_free(&s);

@@ -162,6 +162,19 @@ static int insert_path(struct rg_ctx *c, struct rule_st *st,
 		       size_t n, struct ct_rego_value *v)
 {
 	struct ct_rego_value *old = ct_rego_object_get(obj, keys[0]);
+	if (n == 1 && st->r->set_leaf) {
+		if (old && ct_rego_value_kind(old) != CT_REGO_SET)
+			return rg_fail(c, st->r->loc, CT_ERR_POLICY, "eval_conflict_error",
+				       "object keys must be unique");
+		if (!old) {
+			old = ct_rego_set_new(0);
+			if (!old || !ct_ok(ct_rego_object_insert(obj, ct_rego_value_ref(keys[0]), old)))
+				return rg_fail(c, st->r->loc, CT_ERR_NOMEM, NULL, "rego: out of memory");
+		}
+		if (!ct_ok(ct_rego_set_add(old, ct_rego_value_ref(v))))
+			return rg_fail(c, st->r->loc, CT_ERR_NOMEM, NULL, "rego: out of memory");
+		return EV_OK;
+	}
 	if (n == 1) {
 		if (old) {
 			if (ct_rego_value_equal(old, v))
@@ -216,6 +229,8 @@ static int suffix_done(struct rg_ctx *c, struct ct_rego_value **vals, void *arg)
 {
 	struct rule_st *st = arg;
 	st->keys = vals;
+	if (st->r->set_leaf)
+		return rg_eval_term(c, st->r->key, value_k, st);
 	if (!st->r->value)
 		return value_k(c, ct_rego_value_bool(true), st);
 	return rg_eval_term(c, st->r->value, value_k, st);
@@ -323,6 +338,25 @@ static int compute_node(struct rg_ctx *c, struct rg_node *n,
 			if (rg_doc_at(c, k, NULL, NULL, 0, (struct rg_loc){ 0 }, &kv)) {
 				ct_rego_value_unref(st.acc);
 				return EV_ERR;
+			}
+			struct ct_rego_value *old = kv ? ct_rego_object_get(st.acc, k->key) : NULL;
+			if (old && ct_rego_value_kind(old) == CT_REGO_SET &&
+			    ct_rego_value_kind(kv) == CT_REGO_SET) {
+				for (size_t j = 0; j < ct_rego_value_length(kv); j++)
+					if (!ct_ok(ct_rego_set_add(old, ct_rego_value_ref(ct_rego_value_index(kv, j))))) {
+						ct_rego_value_unref(kv);
+						ct_rego_value_unref(st.acc);
+						return rg_fail(c, (struct rg_loc){ 0 }, CT_ERR_NOMEM, NULL, "rego: out of memory");
+					}
+				ct_rego_value_unref(kv);
+				continue;
+			}
+			if (old && !ct_rego_value_equal(old, kv)) {
+				ct_rego_value_unref(kv);
+				ct_rego_value_unref(st.acc);
+				return rg_fail(c, k->nrules ? k->rules[0]->loc : (struct rg_loc){ 0 },
+					       CT_ERR_POLICY, "eval_conflict_error",
+					       "object keys must be unique");
 			}
 			if (kv && !ct_ok(ct_rego_object_insert(st.acc, ct_rego_value_ref(k->key), kv))) {
 				ct_rego_value_unref(st.acc);

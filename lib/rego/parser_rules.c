@@ -81,14 +81,14 @@ static ct_result parse_literal(struct rg_parser *p, struct rg_lit **out)
 		CT_GUARD(rg_parse_expr(p, &l->expr));
 		CT_GUARD(expect(p, TK_LBRACE, "'{' after every"));
 		CT_GUARD(rg_parse_body_until(p, TK_RBRACE, &l->body));
-		*out = l;
-		return CT_OK;
+		goto withs;
 	}
 	if (rg_is_ident(t, "not") && !ref_next(p)) {
 		p->i++;
 		l->neg = true;
 	}
 	CT_GUARD(rg_parse_lit_expr(p, &l->expr));
+withs:;
 	size_t cap = 0;
 	while (rg_is_ident(TOK(p), "with") && !ref_next(p)) {
 		p->i++;
