@@ -123,7 +123,7 @@ struct fy_node;
 
 #define CT_K8S_FILE_MAX ((size_t)16 << 20) /* one YAML file */
 #define CT_K8S_DOCS_MAX 1024               /* documents in one set */
-#define CT_K8S_DEPTH_MAX 64                /* YAML nesting */
+#define CT_K8S_DEPTH_MAX 48                /* YAML nesting (libfyaml stops at 64) */
 #define CT_K8S_LIST_DEPTH_MAX 4            /* List in List */
 
 /* One YAML document of a file. */
