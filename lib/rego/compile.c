@@ -239,9 +239,13 @@ CT_RESULT rg_compile_policy(struct ct_rego_policy *p)
 		p->root->dotted = "data";
 		p->root->idx = p->nnodes++;
 	}
-	for (size_t i = 0; i < p->nmods; i++)
+	for (size_t i = 0; i < p->nmods; i++) {
+		struct rg_node *n = p->root;
+		for (size_t j = 0; j < p->mods[i]->npkg; j++)
+			CT_GUARD(node_get(p, n, p->mods[i]->pkg[j], &n));
 		for (size_t j = 0; j < p->mods[i]->nrules; j++)
 			CT_GUARD(add_rule(p, p->mods[i]->rules[j]));
+	}
 	for (size_t i = 0; i < p->nmods; i++)
 		for (size_t j = 0; j < p->mods[i]->nrules; j++)
 			CT_GUARD(rg_resolve_rule(p, p->mods[i], p->mods[i]->rules[j]));

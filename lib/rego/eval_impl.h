@@ -43,6 +43,7 @@ struct ct_rego_value *rg_set_path(struct ct_rego_value *base,
 				  struct ct_rego_value *v);
 const struct rg_override *rg_fn_override(struct rg_ctx *c,
 					 const struct ct_rego_builtin *bi,
-					 const struct rg_node *fn);
+					 const struct rg_node *fn,
+					 struct rg_wframe **frame);
 
 #endif

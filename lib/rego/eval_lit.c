@@ -24,15 +24,18 @@ struct ct_rego_value *rg_input(struct rg_ctx *c)
 
 const struct rg_override *rg_fn_override(struct rg_ctx *c,
 					 const struct ct_rego_builtin *bi,
-					 const struct rg_node *fn)
+					 const struct rg_node *fn,
+					 struct rg_wframe **frame)
 {
 	for (struct rg_wframe *w = c->wtop; w; w = w->up)
 		for (size_t i = w->nov; i-- > 0;) {
 			const struct rg_override *o = &w->ov[i];
 			if (o->w->root)
 				continue;
-			if ((bi && o->w->bi == bi) || (fn && o->w->fn == fn))
+			if ((bi && o->w->bi == bi) || (fn && o->w->fn == fn)) {
+				*frame = w;
 				return o;
+			}
 		}
 	return NULL;
 }
@@ -61,20 +64,31 @@ static int builtin_error(struct rg_ctx *c, struct rg_loc loc, ct_result r)
 static int invoke(struct rg_ctx *c, struct rg_term *t,
 		  const struct ct_rego_builtin *bi, struct rg_node *fn,
 		  struct ct_rego_value **vals, size_t nargs,
+		  struct ct_rego_value **out);
+
+static int invoke(struct rg_ctx *c, struct rg_term *t,
+		  const struct ct_rego_builtin *bi, struct rg_node *fn,
+		  struct ct_rego_value **vals, size_t nargs,
 		  struct ct_rego_value **out)
 {
 	*out = NULL;
 	if (rg_step(c))
 		return EV_ERR;
 	if (c->wtop) {
-		const struct rg_override *o = rg_fn_override(c, bi, fn);
+		struct rg_wframe *wf = NULL;
+		const struct rg_override *o = rg_fn_override(c, bi, fn, &wf);
 		if (o) {
 			if (o->val) {
 				*out = ct_rego_value_ref(o->val);
 				return EV_OK;
 			}
-			bi = o->bi;
-			fn = o->fn;
+			/* the replacement runs without this frame's mocks, so
+			 * it can call the original */
+			struct rg_wframe *saved = c->wtop;
+			c->wtop = wf->up;
+			int r = invoke(c, t, o->bi, o->fn, vals, nargs, out);
+			c->wtop = saved;
+			return r;
 		}
 	}
 	if (fn)

@@ -443,7 +443,7 @@ int rg_doc_at(struct rg_ctx *c, struct rg_node *n, struct ct_rego_value *base,
 	if (n && n->kind) {
 		if (rg_node_value(c, n, loc, out))
 			return EV_ERR;
-	} else if (!n || n->nkids == 0) {
+	} else if (!n) {
 		*out = ct_rego_value_ref(base);
 	} else {
 		struct ct_rego_value *o = copy_obj(base);
@@ -495,6 +495,20 @@ static int data_key_k(struct rg_ctx *c, struct ct_rego_value *key, void *arg)
 {
 	struct dref_st *st = arg;
 	struct dref_st nx = *st;
+	if (ct_rego_value_kind(key) == CT_REGO_NUMBER && ct_rego_number_is_int(key)) {
+		/* data keys are strings: data[2] means data["2"] */
+		struct ct_buf b;
+		ct_buf_init(&b, CT_REGO_NUMBER_TEXT_MAX + 1);
+		struct ct_rego_value *sk = NULL;
+		if (ct_ok(ct_rego_number_format(key, &b)))
+			sk = ct_rego_value_string_new((const char *)b.data, b.len);
+		ct_buf_dispose(&b);
+		if (!sk)
+			return rg_fail(c, st->t->loc, CT_ERR_NOMEM, NULL, "rego: out of memory");
+		int r = data_key_k(c, sk, arg);
+		ct_rego_value_unref(sk);
+		return r;
+	}
 	nx.seg = st->seg + 1;
 	nx.depth = st->depth + 1;
 	nx.base = st->base && ct_rego_value_kind(st->base) == CT_REGO_OBJECT

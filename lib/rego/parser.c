@@ -346,7 +346,9 @@ static ct_result parse_primary(struct rg_parser *p, struct rg_term **out)
 		"as", "default", "else", "import", "not", "package", "some",
 		"with", "if", "contains", "in", "every", NULL,
 	};
-	for (size_t i = 0; reserved[i] && !dotted_next; i++)
+	bool call_next = TOK(p)->kind == TK_LPAREN && TOK(p)->text == t->text + t->len &&
+			 rg_is_ident(t, "contains");
+	for (size_t i = 0; reserved[i] && !dotted_next && !call_next; i++)
 		if (rg_is_kw(p, t, reserved[i]))
 			return rg_perr(p, t, "unexpected %s keyword", reserved[i]);
 	struct rg_term *var = rg_mk(p, RT_VAR, t->loc);
