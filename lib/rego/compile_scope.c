@@ -19,10 +19,12 @@ struct svar {
 	const char *name;
 	int slot;
 	bool assigned;
+	int pos; /* literal index from which it is visible (`:=`), or -1 */
 };
 
 struct scope {
 	struct scope *up;
+	int limit; /* literal being resolved at this level */
 	struct svar *v;
 	size_t n, cap;
 };
@@ -67,7 +69,7 @@ static ct_result declare(struct cc *c, struct scope *s, const char *name,
 		s->cap = nc;
 	}
 	CT_GUARD(new_slot(c, name, slot));
-	s->v[s->n++] = (struct svar){ name, *slot, false };
+	s->v[s->n++] = (struct svar){ name, *slot, false, -1 };
 	return CT_OK;
 }
 
@@ -75,7 +77,8 @@ static struct svar *find_local(struct scope *s, const char *name)
 {
 	for (; s; s = s->up)
 		for (size_t i = 0; i < s->n; i++)
-			if (strcmp(s->v[i].name, name) == 0)
+			if (strcmp(s->v[i].name, name) == 0 &&
+			    (s->v[i].pos < 0 || s->v[i].pos <= s->limit))
 				return &s->v[i];
 	return NULL;
 }
@@ -300,7 +303,9 @@ static ct_result resolve_call(struct cc *c, struct rg_term *t)
 
 struct pend {
 	struct rg_term **t;
+	int *pos;
 	size_t n, cap;
+	int cur;
 };
 
 static ct_result pend_push(struct pend *p, struct rg_term *t)
@@ -311,8 +316,13 @@ static ct_result pend_push(struct pend *p, struct rg_term *t)
 		if (!nt)
 			return rg_nomem();
 		p->t = nt;
+		int *np = ct_realloc(p->pos, nc * sizeof(*np));
+		if (!np)
+			return rg_nomem();
+		p->pos = np;
 		p->cap = nc;
 	}
+	p->pos[p->n] = p->cur;
 	p->t[p->n++] = t;
 	return CT_OK;
 }
@@ -385,6 +395,7 @@ static ct_result declare_pattern(struct cc *c, struct scope *s,
 		int slot;
 		CT_GUARD(declare(c, s, t->name, &slot));
 		s->v[s->n - 1].assigned = assign;
+		s->v[s->n - 1].pos = assign ? s->limit : -1;
 		return CT_OK;
 	}
 	if (t->kind == RT_ARRAY)
@@ -521,7 +532,7 @@ static ct_result resolve_nested(struct cc *c, struct scope *up,
 				size_t nheads, struct rg_term *k,
 				struct rg_term *v)
 {
-	struct scope s = { .up = up };
+	struct scope s = { .up = up, .limit = INT32_MAX };
 	b->scope_start = c->nslots;
 	ct_result r = declare_pattern(c, &s, k, false);
 	if (ct_ok(r))
@@ -533,6 +544,7 @@ static ct_result resolve_nested(struct cc *c, struct scope *up,
 	if (ct_ok(r) && v)
 		r = walk(c, &s, v, &pd);
 	free(pd.t);
+	free(pd.pos);
 	if (ct_ok(r))
 		r = resolve_level(c, &s, b, heads, nheads);
 	scope_free(&s);
@@ -548,6 +560,7 @@ static ct_result resolve_level(struct cc *c, struct scope *s,
 	/* declarations first */
 	for (size_t i = 0; b && i < b->n && ct_ok(r); i++) {
 		struct rg_lit *l = b->lits[i];
+		s->limit = (int)i;
 		if (l->kind == RL_SOME) {
 			for (size_t j = 0; j < l->nvars && ct_ok(r); j++) {
 				int slot;
@@ -566,6 +579,8 @@ static ct_result resolve_level(struct cc *c, struct scope *s,
 	}
 	for (size_t i = 0; b && i < b->n && ct_ok(r); i++) {
 		struct rg_lit *l = b->lits[i];
+		s->limit = (int)i;
+		pd.cur = (int)i;
 		if (l->kind == RL_SOME) {
 			for (size_t j = 0; j < l->nvars && ct_ok(r); j++)
 				r = resolve_var(c, s, l->vars[j]);
@@ -580,16 +595,20 @@ static ct_result resolve_level(struct cc *c, struct scope *s,
 		for (size_t w = 0; w < l->nwith && ct_ok(r); w++)
 			r = resolve_with(c, s, &l->withs[w], &pd);
 	}
+	s->limit = INT32_MAX;
+	pd.cur = INT32_MAX;
 	for (size_t i = 0; i < nheads && ct_ok(r); i++)
 		r = walk(c, s, heads[i], &pd);
 	/* nested bodies */
 	for (size_t i = 0; b && i < b->n && ct_ok(r); i++) {
 		struct rg_lit *l = b->lits[i];
+		s->limit = (int)i;
 		if (l->kind == RL_EVERY)
 			r = resolve_nested(c, s, l->body, NULL, 0, l->key, l->val);
 	}
 	for (size_t i = 0; i < pd.n && ct_ok(r); i++) {
 		struct rg_term *t = pd.t[i];
+		s->limit = pd.pos[i];
 		struct rg_term *hs[2] = { t->key, t->head };
 		if (!t->key) {
 			hs[0] = t->head;
@@ -598,6 +617,8 @@ static ct_result resolve_level(struct cc *c, struct scope *s,
 		r = resolve_nested(c, s, t->body, hs, t->key ? 2 : 1, NULL, NULL);
 	}
 	free(pd.t);
+	free(pd.pos);
+	s->limit = INT32_MAX;
 	if (ct_ok(r) && b)
 		r = rg_order_body(b, c->nslots, c->names, heads, nheads);
 	return r;
@@ -608,7 +629,7 @@ ct_result rg_resolve_rule(struct ct_rego_policy *p, struct rg_module *m,
 {
 	struct cc c = { .p = p, .m = m, .a = &p->arena };
 	c.pkg = rg_node_path(p->root, m->pkg, m->npkg);
-	struct scope top = { 0 };
+	struct scope top = { .limit = INT32_MAX };
 	ct_result res = CT_OK;
 	struct pend pd = { 0 };
 	for (size_t i = 0; i < r->nargs && ct_ok(res); i++) {
@@ -617,7 +638,7 @@ ct_result rg_resolve_rule(struct ct_rego_policy *p, struct rg_module *m,
 			res = walk(&c, &top, r->args[i], &pd);
 	}
 	for (struct rg_rule *e = r; e && ct_ok(res); e = e->els) {
-		struct scope s = { .up = &top };
+		struct scope s = { .up = &top, .limit = INT32_MAX };
 		struct rg_term *heads[64];
 		size_t nh = 0;
 		if (e->key)
@@ -637,6 +658,7 @@ ct_result rg_resolve_rule(struct ct_rego_policy *p, struct rg_module *m,
 	}
 	scope_free(&top);
 	free(pd.t);
+	free(pd.pos);
 	for (struct rg_rule *e = r; e; e = e->els)
 		e->nslots = c.nslots;
 	free(c.names);
@@ -648,7 +670,7 @@ CT_RESULT rg_compile_query(struct ct_rego_policy *p, struct rg_arena *a,
 			   const char ***names)
 {
 	struct cc c = { .p = p, .a = a, .query = true };
-	struct scope s = { 0 };
+	struct scope s = { .limit = INT32_MAX };
 	body->slot_start = 0;
 	ct_result r = resolve_level(&c, &s, body, NULL, 0);
 	const char **out = NULL;

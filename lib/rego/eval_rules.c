@@ -541,7 +541,8 @@ static int data_walk(struct rg_ctx *c, struct dref_st *st)
 					     nseg - st->seg, st->k, st->arg);
 	}
 	bool rules_here = st->n && st->n->kind;
-	if (st->seg == nseg || rules_here || !st->n) {
+	bool base_obj = st->base && ct_rego_value_kind(st->base) == CT_REGO_OBJECT;
+	if (st->seg == nseg || rules_here || (!st->n && !base_obj)) {
 		if (!st->n && !st->base)
 			return EV_OK;
 		struct ct_rego_value *doc;
