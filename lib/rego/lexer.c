@@ -152,12 +152,15 @@ static void put_utf8(struct ct_buf *b, uint32_t cp, ct_result *r)
 /* Reads a "..." string at l->pos (the opening quote); decodes escapes. */
 static ct_result lex_string(struct lexer *l, struct rg_token *t)
 {
+	uint32_t sline = l->line, scol = l->col;
 	struct ct_buf b;
 	ct_result res = CT_OK;
 	ct_buf_init(&b, CT_REGO_MODULE_MAX_BYTES);
 	adv(l);
 	for (;;) {
 		if (l->pos >= l->len || l->s[l->pos] == '\n') {
+			l->line = sline;
+			l->col = scol;
 			res = lex_err(l, "non-terminated string");
 			goto out;
 		}
