@@ -10,13 +10,18 @@
  *   "sev-guest[:DEVICE]"   SNP_GET_EXT_REPORT ioctl; DEVICE defaults to
  *                          /dev/sev-guest.
  *   "sim:SOCKET"           contrast-snp-sim over a Unix socket.
- *   NULL or ""             auto-detect: configfs-tsm, then sev-guest, else
- *                          CT_ERR_IO naming everything that was tried.
+ *   NULL or ""             $CONTRAST_EVIDENCE_PROVIDER (same syntax) if
+ *                          set, else auto-detect: configfs-tsm, then
+ *                          sev-guest, else CT_ERR_IO naming everything that
+ *                          was tried.
  *
  * Ownership: ct_evidence_provider_open hands the caller a provider that it
  * frees with ct_evidence_provider_free. `evidence_der` must be initialised
  * by the caller (its max is respected; CT_SNP_EVIDENCE_MAX suffices); the
  * evidence is appended.
+ *
+ * The sim backend waits at most $CONTRAST_EVIDENCE_TIMEOUT_MS (default
+ * 30000) per request. Test seams: attest/provider_internal.h.
  *
  * Errors: CT_ERR_USAGE for a malformed spec, CT_ERR_IO when the platform
  * interface fails, CT_ERR_PROTO when it returns malformed bytes (a report
@@ -51,7 +56,7 @@ struct ct_evidence_provider;
 
 /*
  * spec: "configfs-tsm[:ROOT]" | "sev-guest[:DEVICE]" | "sim:SOCKET" |
- * NULL/"" = auto-detect. Opening checks that the interface exists (the
+ * NULL/"" = environment, then auto-detect. Opening checks that the interface exists (the
  * directory, the device node, the socket path) but sends no request.
  */
 CT_RESULT ct_evidence_provider_open(const char *spec,

@@ -35,12 +35,13 @@ static ct_result read_attr(const char *dir, const char *attr,
 	char *path = ct_aprintf("%s/%s", dir, attr);
 	CT_ENSURE(path != NULL, CT_ERR_NOMEM, "configfs-tsm: out of memory");
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int err = errno;
 	free(path);
 	if (fd < 0) {
-		if (errno == ENOENT && missing_ok)
+		if (err == ENOENT && missing_ok)
 			return CT_OK;
 		return CT_FAIL(CT_ERR_IO, "configfs-tsm: open %s: %s", attr,
-			       strerror(errno));
+			       strerror(err));
 	}
 	ct_result res = CT_OK;
 	uint8_t chunk[4096];
@@ -75,10 +76,11 @@ static ct_result write_attr(struct ct_evidence_provider *p, const char *dir,
 	CT_ENSURE(path != NULL, CT_ERR_NOMEM, "configfs-tsm: out of memory");
 	/* No O_CREAT: the kernel made the attribute with the directory. */
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int err = errno;
 	free(path);
 	if (fd < 0)
 		return CT_FAIL(CT_ERR_IO, "configfs-tsm: open %s: %s", attr,
-			       strerror(errno));
+			       strerror(err));
 	ssize_t n;
 	do
 		n = write(fd, data, len);
