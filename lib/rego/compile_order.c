@@ -44,7 +44,8 @@ static void tvars(struct rg_term *t, int mode, uint8_t *need, uint8_t *bind,
 			if (s->kind == RT_VAR)
 				mark(bind, s->slot);
 			else
-				tvars(s, s->kind == RT_ARRAY ? 1 : 0, need, bind, start);
+				tvars(s, s->kind == RT_ARRAY || s->kind == RT_OBJECT ? 1 : 0,
+				      need, bind, start);
 		}
 		return;
 	case RT_ARRAY:

@@ -516,6 +516,8 @@ struct utt_st {
 	size_t i;
 	rg_kb kb;
 	void *arg;
+	struct rg_term **as, **bs; /* pairwise: as[i] = bs[i] */
+	size_t n;
 };
 
 static int utt_val_k(struct rg_ctx *c, struct ct_rego_value *v, void *arg)
@@ -524,15 +526,51 @@ static int utt_val_k(struct rg_ctx *c, struct ct_rego_value *v, void *arg)
 	return rg_unify_tv(c, st->b, v, st->kb, st->arg);
 }
 
-static int utt_arr_step(struct rg_ctx *c, void *arg)
+static int utt_pair_step(struct rg_ctx *c, void *arg)
 {
 	struct utt_st *st = arg;
-	if (st->i == st->a->n)
+	if (st->i == st->n)
 		return st->kb(c, st->arg);
 	size_t i = st->i++;
-	int r = rg_unify_tt(c, st->a->items[i], st->b->items[i], utt_arr_step, st);
+	int r = rg_unify_tt(c, st->as[i], st->bs[i], utt_pair_step, st);
 	st->i = i;
 	return r;
+}
+
+/* Both objects with constant keys: unify the values of equal keys. */
+static int unify_objects(struct rg_ctx *c, struct rg_term *a, struct rg_term *b,
+			 rg_kb kb, void *arg)
+{
+	size_t n = a->n / 2;
+	if (a->n != b->n)
+		return EV_OK;
+	struct rg_term **pairs = ct_calloc(2 * n + 1, sizeof(*pairs));
+	if (!pairs)
+		return rg_fail(c, a->loc, CT_ERR_NOMEM, NULL, "rego: out of memory");
+	for (size_t i = 0; i < n; i++) {
+		struct rg_term *ka = a->items[2 * i];
+		size_t j = 0;
+		while (j < n && !ct_rego_value_equal(ka->val, b->items[2 * j]->val))
+			j++;
+		if (j == n) {
+			free(pairs);
+			return EV_OK;
+		}
+		pairs[i] = a->items[2 * i + 1];
+		pairs[n + i] = b->items[2 * j + 1];
+	}
+	struct utt_st st = { .kb = kb, .arg = arg, .as = pairs, .bs = pairs + n, .n = n };
+	int r = utt_pair_step(c, &st);
+	free(pairs);
+	return r;
+}
+
+static bool const_keys(struct rg_term *t)
+{
+	for (size_t i = 0; i < t->n; i += 2)
+		if (!t->items[i]->ground)
+			return false;
+	return true;
 }
 
 int rg_unify_tt(struct rg_ctx *c, struct rg_term *a, struct rg_term *b,
@@ -542,11 +580,15 @@ int rg_unify_tt(struct rg_ctx *c, struct rg_term *a, struct rg_term *b,
 	    !b->ground) {
 		if (a->n != b->n)
 			return EV_OK;
-		struct utt_st st = { a, b, 0, kb, arg };
-		return utt_arr_step(c, &st);
+		struct utt_st st = { .kb = kb, .arg = arg, .as = a->items,
+				     .bs = b->items, .n = a->n };
+		return utt_pair_step(c, &st);
 	}
+	if (a->kind == RT_OBJECT && b->kind == RT_OBJECT && !a->ground &&
+	    !b->ground && const_keys(a) && const_keys(b))
+		return unify_objects(c, a, b, kb, arg);
 	bool ua = rg_has_unbound(c, a);
-	struct utt_st st = { ua ? b : a, ua ? a : b, 0, kb, arg };
+	struct utt_st st = { .a = ua ? b : a, .b = ua ? a : b, .kb = kb, .arg = arg };
 	return rg_eval_term(c, st.a, utt_val_k, &st);
 }
 
