@@ -76,10 +76,10 @@ static bool run_case(struct ct_policy_enforcer *e, json_t *c, size_t i,
 	if (d.allowed == json_is_true(want)) {
 		t->passed++;
 		if (!quiet)
-			printf("ok       %s: %s\n", dstr,
-			       d.allowed ? "allowed" : "denied");
-		if (!quiet && !d.allowed && d.reason[0] != '\0')
-			printf("         (%s)\n", d.reason);
+			printf("ok       %s: %s%s%s%s\n", dstr,
+			       d.allowed ? "allowed" : "denied",
+			       d.reason[0] != '\0' ? " (" : "", d.reason,
+			       d.reason[0] != '\0' ? ")" : "");
 	} else {
 		t->failed++;
 		printf("MISMATCH %s: %s, want %s%s%s%s\n", dstr,
