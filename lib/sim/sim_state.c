@@ -316,12 +316,16 @@ ct_result ct_sim_init(const char *state_dir, const struct ct_sim_init_opts *o,
 	enum ct_snp_product have;
 	*ark_path = NULL;
 	CT_GUARD(ct_mkdir_p(state_dir, 0700));
-	CT_GUARD(check_dir(state_dir));
 	char *pp = state_path(state_dir, "product");
 	CT_ENSURE(pp != NULL, CT_ERR_NOMEM, "sim: out of memory");
 	struct stat st;
 	bool exists = stat(pp, &st) == 0;
 	free(pp);
+	/* A directory without state yet (say, made by a script): make it ours. */
+	if (!exists && chmod(state_dir, 0700) != 0)
+		return CT_FAIL(CT_ERR_IO, "sim: chmod 0700 %s: %s", state_dir,
+			       strerror(errno));
+	CT_GUARD(check_dir(state_dir));
 	if (exists) {
 		CT_GUARD(read_product(state_dir, &have));
 		CT_ENSURE(want == CT_SNP_PRODUCT_UNKNOWN || want == have,

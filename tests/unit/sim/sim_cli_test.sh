@@ -66,6 +66,7 @@ stop() {
 	return $rc
 }
 
+mkdir -m 0755 "$STATE"
 check "init prints the ARK path" 0 "^$STATE/ark.pem$" -- "$SIM" init --state-dir "$STATE" --product Genoa
 if [ "$(stat -c %a "$STATE")" = 700 ]; then ok "state dir is 0700"; else not_ok "state dir is 0700"; fi
 check "init is idempotent" 0 "^$STATE/ark.pem$" -- "$SIM" init --state-dir "$STATE"

@@ -372,6 +372,12 @@ static void test_state_dir(void **state)
 	assert_int_equal(chmod(other, 0755), 0);
 	assert_ct_err(ct_sim_load(other, &s), CT_ERR_IO);
 	assert_error_contains("want 0700");
+	/* Initialised state others can read is refused by init too. */
+	assert_int_equal(chmod(dir, 0750), 0);
+	o.product = CT_SNP_PRODUCT_GENOA;
+	assert_ct_err(ct_sim_init(dir, &o, &ark), CT_ERR_IO);
+	assert_error_contains("want 0700");
+	assert_int_equal(chmod(dir, 0700), 0);
 	/* A damaged state is refused, not half-loaded. */
 	char *bad = tmp_path("bad"), *ark_dst = tmp_path("bad/ask.pem");
 	char *milan = tmp_path("milan");
