@@ -325,15 +325,18 @@ violations_CreateContainerRequest contains concat("", ["container order: init co
 }
 
 violations_CreateContainerRequest contains "io.katacontainers.pkg.oci.container_type: does not match container-type" if {
+	cc_c
 	not cc_annotations["io.katacontainers.pkg.oci.container_type"] == kata_container_type[cc_c.kind]
 }
 
-violations_CreateContainerRequest contains concat("", ["container ", cc_c.name, ": image-name not allowed"]) if {
+violations_CreateContainerRequest contains concat("", ["io.kubernetes.cri.image-name: ", n, " not allowed"]) if {
+	cc_c
 	n := cc_annotations["io.kubernetes.cri.image-name"]
 	not n in cc_c.image_names
 }
 
 violations_CreateContainerRequest contains concat("", ["annotation ", k, ": not allowed"]) if {
+	cc_c
 	some k, v in cc_annotations
 	not cc_annotation_ok(k, v)
 }
@@ -349,11 +352,13 @@ cc_annotation_ok(k, v) if {
 }
 
 violations_CreateContainerRequest contains "sandbox_pidns: mismatch" if {
+	cc_c
 	not input.sandbox_pidns == cc_c.sandbox_pidns
 }
 
 # --- root
 violations_CreateContainerRequest contains "OCI.Version: mismatch" if {
+	cc_c
 	not input.OCI.Version == cc_c.OCI.Version
 }
 
@@ -362,25 +367,30 @@ violations_CreateContainerRequest contains "OCI.Root.Path: does not match common
 }
 
 violations_CreateContainerRequest contains "OCI.Root.Readonly: mismatch" if {
+	cc_c
 	not input.OCI.Root.Readonly == cc_c.OCI.Root.Readonly
 }
 
 # --- process
 violations_CreateContainerRequest contains concat("", ["OCI.Process.", f, ": mismatch"]) if {
+	cc_c
 	some f in ["Args", "Cwd", "Terminal", "NoNewPrivileges"]
 	not input.OCI.Process[f] == cc_c.OCI.Process[f]
 }
 
 violations_CreateContainerRequest contains concat("", ["OCI.Process.User.", f, ": mismatch"]) if {
+	cc_c
 	some f in ["UID", "GID"]
 	not input.OCI.Process.User[f] == cc_c.OCI.Process.User[f]
 }
 
 violations_CreateContainerRequest contains "OCI.Process.User.AdditionalGids: mismatch" if {
+	cc_c
 	not as_set(input.OCI.Process.User.AdditionalGids) == as_set(cc_c.OCI.Process.User.AdditionalGids)
 }
 
 violations_CreateContainerRequest contains concat("", ["OCI.Process.Env: ", e, " not allowed"]) if {
+	cc_c
 	some e in input.OCI.Process.Env
 	not env_ok(e, cc_c, cc_sandbox_name, cc_namespace)
 }
@@ -390,6 +400,7 @@ violations_CreateContainerRequest contains "OCI.Process.Env: malformed" if {
 }
 
 violations_CreateContainerRequest contains concat("", ["OCI.Process.Capabilities.", f, ": mismatch"]) if {
+	cc_c
 	some f in cap_sets
 	not as_set(input.OCI.Process.Capabilities[f]) == as_set(cc_c.OCI.Process.Capabilities[f])
 }
@@ -400,6 +411,7 @@ violations_CreateContainerRequest contains "OCI.Mounts: duplicate destination" i
 }
 
 violations_CreateContainerRequest contains concat("", ["OCI.Mounts: ", object.get(m, "destination", "?"), " not allowed"]) if {
+	cc_c
 	some m in input.OCI.Mounts
 	not cc_mount_ok(m)
 }
@@ -428,10 +440,12 @@ cc_mount_source_ok(p, m) if {
 
 # --- storages
 violations_CreateContainerRequest contains "storages: count differs from the policy" if {
+	cc_c
 	count(cc_storages) != count(cc_c.storages)
 }
 
 violations_CreateContainerRequest contains concat("", ["storages: ", object.get(s, "mount_point", "?"), " not allowed"]) if {
+	cc_c
 	some s in cc_storages
 	not cc_storage_ok(s)
 }
@@ -461,6 +475,7 @@ violations_CreateContainerRequest contains "storages: more than one image_guest_
 }
 
 violations_CreateContainerRequest contains "storages: image_guest_pull storage not allowed" if {
+	cc_c
 	some s in cc_guest_pull
 	not cc_guest_pull_ok(s)
 }
@@ -476,6 +491,7 @@ cc_guest_pull_ok(s) if {
 
 # --- devices
 violations_CreateContainerRequest contains "devices: device not allowed" if {
+	cc_c
 	some d in input.devices
 	not cc_device_ok(d)
 }
@@ -486,12 +502,14 @@ cc_device_ok(d) if {
 }
 
 violations_CreateContainerRequest contains "OCI.Linux.Devices: device not allowed" if {
+	cc_c
 	some d in input.OCI.Linux.Devices
 	not {"Path": d.Path, "Type": d.Type} in cc_c.OCI.Linux.Devices
 }
 
 # --- linux
 violations_CreateContainerRequest contains "OCI.Linux.Namespaces: mismatch" if {
+	cc_c
 	not cc_namespaces == cc_c.OCI.Linux.Namespaces
 }
 
@@ -505,22 +523,26 @@ violations_CreateContainerRequest contains "OCI.Linux.Namespaces: network namesp
 }
 
 violations_CreateContainerRequest contains concat("", ["OCI.Linux.MaskedPaths: ", p, " missing"]) if {
+	cc_c
 	some p in cc_c.OCI.Linux.MaskedPaths
 	not p in input.OCI.Linux.MaskedPaths
 }
 
 violations_CreateContainerRequest contains concat("", ["OCI.Linux.ReadonlyPaths: ", p, " missing"]) if {
+	cc_c
 	some p in cc_c.OCI.Linux.ReadonlyPaths
 	not p in input.OCI.Linux.ReadonlyPaths
 	not p in input.OCI.Linux.MaskedPaths
 }
 
 violations_CreateContainerRequest contains concat("", ["OCI.Linux.Sysctl: ", k, " not allowed"]) if {
+	cc_c
 	some k, v in input.OCI.Linux.Sysctl
 	not cc_c.OCI.Linux.Sysctl[k] == v
 }
 
 violations_CreateContainerRequest contains "OCI.Linux.Seccomp: mismatch" if {
+	cc_c
 	not input.OCI.Linux.Seccomp == cc_c.OCI.Linux.Seccomp
 }
 
@@ -586,6 +608,7 @@ violations_ExecProcessRequest contains "process.Capabilities: must be null" if {
 }
 
 violations_ExecProcessRequest contains "process.Args: command not allowed" if {
+	ep_c
 	not ep_command_ok
 }
 
@@ -606,16 +629,19 @@ ep_command_ok if {
 }
 
 violations_ExecProcessRequest contains concat("", ["process.", f, ": mismatch"]) if {
+	ep_c
 	some f in ["Cwd", "Terminal", "NoNewPrivileges"]
 	not input.process[f] == ep_c.OCI.Process[f]
 }
 
 violations_ExecProcessRequest contains concat("", ["process.User.", f, ": mismatch"]) if {
+	ep_c
 	some f in ["UID", "GID"]
 	not input.process.User[f] == ep_c.OCI.Process.User[f]
 }
 
 violations_ExecProcessRequest contains "process.User.AdditionalGids: mismatch" if {
+	ep_c
 	not as_set(input.process.User.AdditionalGids) == as_set(ep_c.OCI.Process.User.AdditionalGids)
 }
 
@@ -624,6 +650,7 @@ violations_ExecProcessRequest contains "process.User.Username: must be empty" if
 }
 
 violations_ExecProcessRequest contains concat("", ["process.Env: ", e, " not allowed"]) if {
+	ep_c
 	some e in input.process.Env
 	not env_ok(e, ep_c, object.get(data.pstate, "sandbox_name", ""), object.get(data.pstate, "namespace", ""))
 }
