@@ -310,6 +310,11 @@ static ct_result parse_primary(struct rg_parser *p, struct rg_term **out)
 		bool nobar = p->no_bar;
 		p->no_bar = false;
 		CT_GUARD(rg_parse_expr(p, out));
+		if (TOK(p)->kind == TK_COMMA) {
+			struct rg_loc cl = TOK(p)->loc;
+			p->i++;
+			CT_GUARD(rg_parse_member3(p, *out, cl, out));
+		}
 		if (TOK(p)->kind != TK_RPAREN)
 			return rg_perr(p, TOK(p), "expected ')'");
 		p->i++;
@@ -460,6 +465,8 @@ ct_result rg_parse_term(struct rg_parser *p, struct rg_term **out)
 
 /* ------------------------------------------------------- operators */
 
+static ct_result parse_level(struct rg_parser *p, int lv, struct rg_term **out);
+
 static ct_result parse_unary(struct rg_parser *p, struct rg_term **out)
 {
 	struct rg_token *t = TOK(p);
@@ -563,6 +570,32 @@ ct_result rg_parse_expr(struct rg_parser *p, struct rg_term **out)
 	return CT_OK;
 }
 
+/* After `k` and a ',' (consumed): `v in xs [in ys ...]`. */
+ct_result rg_parse_member3(struct rg_parser *p, struct rg_term *k,
+			   struct rg_loc loc, struct rg_term **out)
+{
+	struct rg_term *v, *coll;
+	CT_GUARD(parse_level(p, 0, &v));
+	if (!rg_is_kw(p, TOK(p), "in"))
+		return rg_perr(p, TOK(p), "expected 'in'");
+	p->i++;
+	CT_GUARD(parse_level(p, 0, &coll));
+	struct rg_term *t = rg_mk_call(p, loc, "internal.member_3", k, v, coll);
+	if (!t)
+		return rg_nomem();
+	while (rg_is_kw(p, TOK(p), "in") && !(TOK(p)->nl_before && p->nest == 0)) {
+		struct rg_loc l2 = TOK(p)->loc;
+		p->i++;
+		struct rg_term *rhs;
+		CT_GUARD(parse_level(p, 0, &rhs));
+		t = rg_mk_call(p, l2, "internal.member_2", t, rhs, NULL);
+		if (!t)
+			return rg_nomem();
+	}
+	*out = t;
+	return CT_OK;
+}
+
 /* Top of a literal: expr [(:= | =) expr], or `k, v in xs`. */
 ct_result rg_parse_lit_expr(struct rg_parser *p, struct rg_term **out)
 {
@@ -571,15 +604,7 @@ ct_result rg_parse_lit_expr(struct rg_parser *p, struct rg_term **out)
 	struct rg_token *t = TOK(p);
 	if (t->kind == TK_COMMA && p->nest == 0) {
 		p->i++;
-		struct rg_term *v, *coll;
-		CT_GUARD(parse_level(p, 0, &v));
-		if (!rg_is_kw(p, TOK(p), "in"))
-			return rg_perr(p, TOK(p), "expected 'in'");
-		p->i++;
-		CT_GUARD(parse_level(p, 0, &coll));
-		lhs = rg_mk_call(p, t->loc, "internal.member_3", lhs, v, coll);
-		if (!lhs)
-			return rg_nomem();
+		CT_GUARD(rg_parse_member3(p, lhs, t->loc, &lhs));
 		t = TOK(p);
 	}
 	if ((t->kind == TK_ASSIGN || t->kind == TK_UNIFY) &&

@@ -41,6 +41,8 @@ ct_result rg_push_term(struct rg_parser *p, struct rg_term ***items,
 		       size_t *n, size_t *cap, struct rg_term *t);
 ct_result rg_parse_term(struct rg_parser *p, struct rg_term **out);
 ct_result rg_parse_expr(struct rg_parser *p, struct rg_term **out);
+ct_result rg_parse_member3(struct rg_parser *p, struct rg_term *k,
+			   struct rg_loc loc, struct rg_term **out);
 ct_result rg_parse_lit_expr(struct rg_parser *p, struct rg_term **out);
 ct_result rg_parse_body_until(struct rg_parser *p, enum rg_tok end,
 			      struct rg_body **out);

@@ -61,8 +61,7 @@ static ct_result parse_literal(struct rg_parser *p, struct rg_lit **out)
 			l->vars = vs;
 			l->nvars = n;
 		}
-		*out = l;
-		return CT_OK;
+		goto withs;
 	}
 	if (rg_is_kw(p, t, "every") && !ref_next(p)) {
 		p->i++;
