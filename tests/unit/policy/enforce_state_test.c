@@ -84,6 +84,11 @@ static void test_ops_applied_on_allow_only(void **state)
 	assert_false(decide(e, "StateRequest", "{}", &d));
 	assert_true(decide(e, "RemoveRequest", "{\"key\": \"k\"}", &d));
 	assert_int_equal(state_keys(e), 0);
+	/* reset forgets everything (a new sandbox) */
+	assert_true(decide(e, "SetRequest", "{\"allow\": true, \"key\": \"k\", \"value\": \"v\"}", &d));
+	ct_policy_enforcer_reset(e);
+	assert_int_equal(state_keys(e), 0);
+	assert_false(decide(e, "StateRequest", "{}", &d));
 	ct_policy_enforcer_free(e);
 }
 
