@@ -214,7 +214,9 @@ ct_result ct_history_get_latest(struct ct_state_store *s, EVP_PKEY *verify_key,
 	CT_ENSURE(out != NULL && found != NULL, CT_ERR_USAGE,
 		  "history: get_latest: missing argument");
 	struct ct_buf b;
-	ct_buf_init(&b, CT_STATE_LATEST_MAX);
+	/* Read a little more than a valid head so an overlong one is reported
+	 * as malformed (by decode_head) rather than as a limit. */
+	ct_buf_init(&b, 4 * CT_STATE_LATEST_MAX);
 	*found = false;
 	ct_result res = ct_state_store_get(s, CT_STATE_KEY_LATEST, &b, found);
 	if (!ct_ok(res)) {

@@ -392,4 +392,14 @@ CT_RESULT ct_seedshare_recover(struct ct_span json, EVP_PKEY *priv,
 			       struct ct_buf *seed_out,
 			       struct ct_buf *salt_out);
 
+/* Other spellings callers already use (kept working). */
+#define CT_SEED_SHARES_JSON_MAX CT_SEEDSHARE_DOC_MAX_BYTES
+static inline CT_RESULT ct_seed_shares_decrypt(struct ct_span json,
+					       EVP_PKEY *priv,
+					       struct ct_buf *seed_out,
+					       struct ct_buf *salt_out)
+{
+	return ct_seedshare_recover(json, priv, seed_out, salt_out);
+}
+
 #endif /* CT_STATE_H */
