@@ -305,6 +305,50 @@ static int default_value(struct rg_ctx *c, struct rg_node *n,
 	return EV_OK;
 }
 
+/* Merges two documents defined at one path by different rules: objects
+ * key by key, sets by union, equal values; anything else conflicts.
+ * *out is a new value (inputs may be shared and are not changed). */
+static int merge_docs(struct rg_ctx *c, struct ct_rego_value *a,
+		      struct ct_rego_value *b, struct ct_rego_value **out)
+{
+	if (!a || ct_rego_value_equal(a, b)) {
+		*out = ct_rego_value_ref(b);
+		return EV_OK;
+	}
+	enum ct_rego_kind ka = ct_rego_value_kind(a), kb = ct_rego_value_kind(b);
+	struct ct_rego_value *r = NULL;
+	bool ok = true;
+	if (ka == CT_REGO_SET && kb == CT_REGO_SET) {
+		r = ct_rego_set_new(0);
+		for (size_t i = 0; r && ok && i < ct_rego_value_length(a); i++)
+			ok = ct_ok(ct_rego_set_add(r, ct_rego_value_ref(ct_rego_value_index(a, i))));
+		for (size_t i = 0; r && ok && i < ct_rego_value_length(b); i++)
+			ok = ct_ok(ct_rego_set_add(r, ct_rego_value_ref(ct_rego_value_index(b, i))));
+	} else if (ka == CT_REGO_OBJECT && kb == CT_REGO_OBJECT) {
+		r = ct_rego_object_new(0);
+		for (size_t i = 0; r && ok && i < ct_rego_value_length(a); i++)
+			ok = ct_ok(ct_rego_object_insert(r, ct_rego_value_ref(ct_rego_object_key_at(a, i)),
+							 ct_rego_value_ref(ct_rego_object_value_at(a, i))));
+		for (size_t i = 0; r && ok && i < ct_rego_value_length(b); i++) {
+			struct ct_rego_value *key = ct_rego_object_key_at(b, i), *m;
+			if (merge_docs(c, ct_rego_object_get(a, key), ct_rego_object_value_at(b, i), &m)) {
+				ct_rego_value_unref(r);
+				return EV_ERR;
+			}
+			ok = ct_ok(ct_rego_object_insert(r, ct_rego_value_ref(key), m));
+		}
+	} else {
+		return rg_fail(c, (struct rg_loc){ 0 }, CT_ERR_POLICY, "eval_conflict_error",
+			       "object keys must be unique");
+	}
+	if (!r || !ok) {
+		ct_rego_value_unref(r);
+		return rg_fail(c, (struct rg_loc){ 0 }, CT_ERR_NOMEM, NULL, "rego: out of memory");
+	}
+	*out = r;
+	return EV_OK;
+}
+
 static int compute_node(struct rg_ctx *c, struct rg_node *n,
 			struct ct_rego_value **out)
 {
@@ -339,28 +383,16 @@ static int compute_node(struct rg_ctx *c, struct rg_node *n,
 				ct_rego_value_unref(st.acc);
 				return EV_ERR;
 			}
-			struct ct_rego_value *old = kv ? ct_rego_object_get(st.acc, k->key) : NULL;
-			if (old && ct_rego_value_kind(old) == CT_REGO_SET &&
-			    ct_rego_value_kind(kv) == CT_REGO_SET) {
-				for (size_t j = 0; j < ct_rego_value_length(kv); j++)
-					if (!ct_ok(ct_rego_set_add(old, ct_rego_value_ref(ct_rego_value_index(kv, j))))) {
-						ct_rego_value_unref(kv);
-						ct_rego_value_unref(st.acc);
-						return rg_fail(c, (struct rg_loc){ 0 }, CT_ERR_NOMEM, NULL, "rego: out of memory");
-					}
-				ct_rego_value_unref(kv);
+			if (!kv)
 				continue;
-			}
-			if (old && !ct_rego_value_equal(old, kv)) {
-				ct_rego_value_unref(kv);
+			struct ct_rego_value *old = ct_rego_object_get(st.acc, k->key), *m = NULL;
+			int mr = merge_docs(c, old, kv, &m);
+			ct_rego_value_unref(kv);
+			if (mr == EV_OK && !ct_ok(ct_rego_object_insert(st.acc, ct_rego_value_ref(k->key), m)))
+				mr = rg_fail(c, (struct rg_loc){ 0 }, CT_ERR_NOMEM, NULL, "rego: out of memory");
+			if (mr != EV_OK) {
 				ct_rego_value_unref(st.acc);
-				return rg_fail(c, k->nrules ? k->rules[0]->loc : (struct rg_loc){ 0 },
-					       CT_ERR_POLICY, "eval_conflict_error",
-					       "object keys must be unique");
-			}
-			if (kv && !ct_ok(ct_rego_object_insert(st.acc, ct_rego_value_ref(k->key), kv))) {
-				ct_rego_value_unref(st.acc);
-				return rg_fail(c, (struct rg_loc){ 0 }, CT_ERR_NOMEM, NULL, "rego: out of memory");
+				return EV_ERR;
 			}
 		}
 	}

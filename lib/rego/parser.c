@@ -402,7 +402,9 @@ ct_result rg_parse_term(struct rg_parser *p, struct rg_term **out)
 			if (n == 0)
 				CT_GUARD(rg_push_term(p, &segs, &n, &cap, t));
 			CT_GUARD(rg_push_term(p, &segs, &n, &cap, s));
-			dotted = false;
+			if (!(s->kind == RT_VALUE &&
+			      ct_rego_value_kind(s->val) == CT_REGO_STRING))
+				dotted = false;
 			continue;
 		}
 		if (k->kind == TK_LPAREN && !k->nl_before && dotted) {
