@@ -137,6 +137,10 @@ static void lit_vars(struct rg_lit *l, uint8_t *need, uint8_t *bind, int start)
 		break;
 	case RL_EXPR: {
 		struct rg_term *e = l->expr;
+		if (!e) {
+			body_free(l->body, l->body->scope_start, need);
+			break;
+		}
 		if (e->kind == RT_CALL && (e->op == OP_UNIFY || e->op == OP_ASSIGN)) {
 			tvars(e->items[0], 1, need, bind, start);
 			tvars(e->items[1], 1, need, bind, start);

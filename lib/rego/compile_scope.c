@@ -572,7 +572,7 @@ static ct_result resolve_level(struct cc *c, struct scope *s,
 			r = declare_pattern(c, s, l->key, false);
 			if (ct_ok(r))
 				r = declare_pattern(c, s, l->val, false);
-		} else if (l->kind == RL_EXPR && l->expr->kind == RT_CALL &&
+		} else if (l->kind == RL_EXPR && l->expr && l->expr->kind == RT_CALL &&
 			   l->expr->op == OP_ASSIGN) {
 			r = declare_pattern(c, s, l->expr->items[0], true);
 		}
@@ -603,7 +603,7 @@ static ct_result resolve_level(struct cc *c, struct scope *s,
 	for (size_t i = 0; b && i < b->n && ct_ok(r); i++) {
 		struct rg_lit *l = b->lits[i];
 		s->limit = (int)i;
-		if (l->kind == RL_EVERY)
+		if (l->kind == RL_EVERY || (l->kind == RL_EXPR && l->body))
 			r = resolve_nested(c, s, l->body, NULL, 0, l->key, l->val);
 	}
 	for (size_t i = 0; i < pd.n && ct_ok(r); i++) {

@@ -378,6 +378,8 @@ static int eval_lit_inner(struct rg_ctx *c, struct rg_lit *l, rg_kb kb,
 		break;
 	}
 	struct rg_term *e = l->expr;
+	if (!e)
+		return rg_eval_body(c, l->body, 0, kb, arg);
 	if (e->kind == RT_CALL) {
 		struct call_st st = { .t = e, .kb = kb, .kbarg = arg };
 		return call_common(c, e, &st);

@@ -85,6 +85,12 @@ static ct_result parse_literal(struct rg_parser *p, struct rg_lit **out)
 	if (rg_is_ident(t, "not") && !ref_next(p)) {
 		p->i++;
 		l->neg = true;
+		if (p->future_not && TOK(p)->kind == TK_LBRACE) {
+			/* not { body } (future.keywords.not) */
+			p->i++;
+			CT_GUARD(rg_parse_body_until(p, TK_RBRACE, &l->body));
+			goto withs;
+		}
 	}
 	CT_GUARD(rg_parse_lit_expr(p, &l->expr));
 withs:;
