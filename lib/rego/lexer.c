@@ -277,7 +277,8 @@ static ct_result lex_template(struct lexer *l, struct rg_token *t)
 	int depth = 0;
 	while (l->pos < l->len) {
 		char c = l->s[l->pos];
-		if (q == '"' && c == '\\' && l->pos + 1 < l->len) {
+		if (c == '\\' && l->pos + 1 < l->len &&
+		    (q == '"' || l->s[l->pos + 1] == '{')) {
 			adv(l);
 			adv(l);
 			continue;

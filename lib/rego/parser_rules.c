@@ -503,6 +503,11 @@ ct_result rg_parse_template(struct rg_parser *p, const struct rg_token *t,
 	ct_buf_init(&b, CT_REGO_MODULE_MAX_BYTES);
 	for (size_t i = 0; i < n && ct_ok(res);) {
 		char c = s[i];
+		if (raw && c == '\\' && i + 1 < n && s[i + 1] == '{') {
+			res = ct_buf_append_byte(&b, '{');
+			i += 2;
+			continue;
+		}
 		if (!raw && c == '\\' && i + 1 < n) {
 			char e = s[i + 1];
 			char o = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' :
