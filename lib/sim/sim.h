@@ -161,7 +161,7 @@ CT_RESULT ct_sim_server_start(struct ct_sim_vm *vm, const char *socket_path,
 			      struct ct_sim_server **out);
 /* Stops accepting, waits for open connections, removes the socket file. */
 void ct_sim_server_stop(struct ct_sim_server *s);
-/* Requests served so far (answered with a response of any status). */
+/* Responses (of any status) built and sent so far. */
 uint64_t ct_sim_server_served(const struct ct_sim_server *s);
 
 #endif /* CT_SIM_H */

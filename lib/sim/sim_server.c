@@ -100,6 +100,8 @@ static void send_response(struct conn *c, struct ct_span r)
 {
 	int64_t deadline = now_ms() + CT_SIM_IO_TIMEOUT_MS;
 	size_t off = 0;
+	/* Counted before sending: a guest that has its answer sees the count. */
+	atomic_fetch_add(&c->s->served, 1);
 	while (off < r.len) {
 		if (wait_ready(c->s, c->fd, POLLOUT, deadline) != 1)
 			return;
@@ -111,7 +113,6 @@ static void send_response(struct conn *c, struct ct_span r)
 			return;
 		off += (size_t)n;
 	}
-	atomic_fetch_add(&c->s->served, 1);
 }
 
 static void serve(struct conn *c)
