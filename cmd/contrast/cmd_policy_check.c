@@ -32,8 +32,6 @@ static void usage(FILE *f)
 		   "  ok/MISMATCH per case, then 'N passed, N failed'.\n");
 }
 
-#ifdef CT_POLICY_HAVE_ENFORCER
-
 struct tally {
 	size_t passed, failed;
 };
@@ -155,17 +153,3 @@ out:
 	ct_buf_dispose(&cases);
 	return rc;
 }
-
-#else /* !CT_POLICY_HAVE_ENFORCER */
-
-int ct_cli_policy_check(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	usage(stderr);
-	fprintf(stderr, "contrast policy check: this build has no Rego "
-			"evaluator yet\n");
-	return CT_EXIT_USAGE;
-}
-
-#endif
