@@ -181,6 +181,9 @@ void ct_k8s_set_dispose(struct ct_k8s_set *s)
 		free(d);
 	}
 	free(s->docs);
+	for (size_t i = 0; i < s->ntexts; i++)
+		free(s->texts[i]);
+	free(s->texts);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -335,6 +338,14 @@ static void diag_out(struct fy_diag *diag, void *user, const char *buf,
 		return; /* keep the first */
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
 		len--;
+	/* Drop libfyaml's "<memory-@0x...>:" input name: we name the file. */
+	if (len > 0 && buf[0] == '<') {
+		const char *gt = memchr(buf, '>', len);
+		if (gt != NULL && (size_t)(gt - buf) + 2 <= len && gt[1] == ':') {
+			len -= (size_t)(gt - buf) + 2;
+			buf = gt + 2;
+		}
+	}
 	if (len >= sizeof(ds->msg))
 		len = sizeof(ds->msg) - 1;
 	memcpy(ds->msg, buf, len);
@@ -392,10 +403,21 @@ CT_RESULT ct_k8s_load(struct ct_k8s_set *s, const char *file,
 	struct fy_parser *fyp = NULL;
 	struct fy_document *fyd;
 	size_t index = 0, first = s->ndocs;
+	char *text, **nt;
 	ct_result res = CT_OK;
 
 	CT_ENSURE(yaml.len <= CT_K8S_FILE_MAX, CT_ERR_LIMIT,
 		  "%s: larger than %zu bytes", file, CT_K8S_FILE_MAX);
+	/* The parser does not copy its input; the set keeps it alive. */
+	nt = ct_realloc(s->texts, (s->ntexts + 1) * sizeof(*nt));
+	CT_ENSURE(nt != NULL, CT_ERR_NOMEM, "k8s: out of memory");
+	s->texts = nt;
+	text = ct_alloc(yaml.len + 1);
+	CT_ENSURE(text != NULL, CT_ERR_NOMEM, "k8s: out of memory");
+	if (yaml.len > 0)
+		memcpy(text, yaml.ptr, yaml.len);
+	text[yaml.len] = '\0';
+	s->texts[s->ntexts++] = text;
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
 	dcfg.output_fn = diag_out;
@@ -408,8 +430,7 @@ CT_RESULT ct_k8s_load(struct ct_k8s_set *s, const char *file,
 	pcfg.diag = diag;
 	fyp = fy_parser_create(&pcfg);
 	CT_TRY_ENSURE(fyp != NULL, CT_ERR_NOMEM, "k8s: out of memory");
-	CT_TRY_ENSURE(fy_parser_set_string(fyp, (const char *)yaml.ptr,
-					   yaml.len) == 0,
+	CT_TRY_ENSURE(fy_parser_set_string(fyp, text, yaml.len) == 0,
 		      CT_ERR_NOMEM, "k8s: out of memory");
 	while ((fyd = fy_parse_load_document(fyp)) != NULL) {
 		struct ct_k8s_doc *d = ct_calloc(1, sizeof(*d));

@@ -156,6 +156,8 @@ struct ct_k8s_set {
 	size_t ndocs;
 	struct ct_k8s_pod *pods;
 	size_t npods;
+	char **texts; /* the YAML inputs: libfyaml nodes point into them */
+	size_t ntexts;
 };
 
 void ct_k8s_set_init(struct ct_k8s_set *s);
