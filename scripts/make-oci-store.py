@@ -136,6 +136,10 @@ def main():
             {"Entrypoint": ["/bin/initializer"], "Env": [PATH]}, [{"bin/initializer": "x\n"}])
     s.image(["ghcr.io/edgelesssys/contrast/coordinator:latest"],
             {"Entrypoint": ["/bin/coordinator"], "Env": [PATH]}, [{"bin/coordinator": "x\n"}])
+    # The pod of the policy-rules' own cases (tests/data/policy/own).
+    s.image(["example.com/shop/app:1.0"],
+            {"User": "1000", "Entrypoint": ["/app/server"], "Env": [PATH]}, [{"app/server": "x\n"}])
+    s.image(["example.com/shop/init:latest"], {"Env": [PATH]}, [{"bin/sh": "x\n"}])
     s.finish()
 
 

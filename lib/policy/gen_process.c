@@ -138,22 +138,27 @@ static CT_RESULT resolve_user(const struct ct_gen_ctx *x, const json_t *c,
 	 etc_lookup(passwd, 2, ubuf, 3, tmp, sizeof(tmp)) ? parse_id(tmp) : -1)
 	v = GID_OF(uid);
 	gid = v >= 0 ? v : 0;
+	/*
+	 * What kubelet hands containerd: runAsUser/runAsGroup of the container
+	 * override the pod's; a uid without a group takes its /etc/passwd
+	 * group (else 0); the pod's fsGroup and supplementalGroups apply to
+	 * every container.
+	 */
+	{
+		json_int_t pu, pg, cu, cg;
+		CT_TRY(opt_id(x, psc, "runAsUser", "spec.securityContext", &pu));
+		CT_TRY(opt_id(x, psc, "runAsGroup", "spec.securityContext", &pg));
+		CT_TRY(opt_id(x, csc, "runAsUser", "securityContext", &cu));
+		CT_TRY(opt_id(x, csc, "runAsGroup", "securityContext", &cg));
+		if (cu >= 0 || pu >= 0) {
+			uid = cu >= 0 ? cu : pu;
+			v = GID_OF(uid);
+			gid = v >= 0 ? v : 0;
+		}
+		if (cg >= 0 || pg >= 0)
+			gid = cg >= 0 ? cg : pg;
+	}
 	gids_add(gids, gid);
-	/* Pod securityContext resets the primary group set. */
-	CT_TRY(opt_id(x, psc, "runAsUser", "spec.securityContext", &v));
-	if (v >= 0) {
-		uid = v;
-		v = GID_OF(uid);
-		gid = v >= 0 ? v : 0;
-		json_array_clear(gids);
-		gids_add(gids, gid);
-	}
-	CT_TRY(opt_id(x, psc, "runAsGroup", "spec.securityContext", &v));
-	if (v >= 0) {
-		gid = v;
-		json_array_clear(gids);
-		gids_add(gids, gid);
-	}
 	CT_TRY(opt_id(x, psc, "fsGroup", "spec.securityContext", &v));
 	if (v >= 0)
 		gids_add(gids, v);
@@ -165,21 +170,6 @@ static CT_RESULT resolve_user(const struct ct_gen_ctx *x, const json_t *c,
 			      "supplementalGroups[%zu]: want an integer",
 			      x->where, i);
 		gids_add(gids, json_integer_value(g));
-	}
-	/* Container securityContext adds, never clears. */
-	CT_TRY(opt_id(x, csc, "runAsUser", "securityContext", &v));
-	if (v >= 0) {
-		uid = v;
-		v = GID_OF(uid);
-		if (v >= 0) {
-			gid = v;
-			gids_add(gids, gid);
-		}
-	}
-	CT_TRY(opt_id(x, csc, "runAsGroup", "securityContext", &v));
-	if (v >= 0) {
-		gid = v;
-		gids_add(gids, gid);
 	}
 #undef GID_OF
 	/* Groups of the image's /etc/group listing the user by name, except
@@ -407,13 +397,8 @@ static CT_RESULT field_ref(const struct ct_gen_ctx *x, struct env *e,
 		  x->where, path);
 	if (strcmp(fp, "metadata.name") == 0)
 		return env_regex(e, name, "$(sandbox-name)");
-	if (strcmp(fp, "metadata.namespace") == 0) {
-		if (x->pod->ns[0] != '\0') {
-			env_set(e, name, x->pod->ns);
-			return CT_OK;
-		}
+	if (strcmp(fp, "metadata.namespace") == 0) /* checked against sandbox.namespace */
 		return env_regex(e, name, "$(sandbox-namespace)");
-	}
 	if (strcmp(fp, "metadata.uid") == 0)
 		return env_regex(e, name, "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"
 					  "[0-9a-f]{4}-[0-9a-f]{12}");
@@ -422,7 +407,7 @@ static CT_RESULT field_ref(const struct ct_gen_ctx *x, struct env *e,
 	if (strcmp(fp, "status.podIPs") == 0 || strcmp(fp, "status.hostIPs") == 0)
 		return env_regex(e, name, "[0-9a-fA-F.:,]+");
 	if (strcmp(fp, "spec.nodeName") == 0)
-		return env_regex(e, name, "[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
+		return env_regex(e, name, ".*"); /* host-chosen anyway */
 	if (strcmp(fp, "spec.serviceAccountName") == 0) {
 		const char *sa = json_string_value(
 			json_object_get(x->pod->spec, "serviceAccountName"));

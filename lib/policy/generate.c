@@ -176,13 +176,22 @@ static CT_RESULT volume_mount(const struct ct_gen_ctx *x, const json_t *vm,
 		   json_object_get(vol, "secret") != NULL ||
 		   json_object_get(vol, "projected") != NULL ||
 		   json_object_get(vol, "downwardAPI") != NULL) {
+		/* The runtime names a shared file after the basename of the
+		 * host path, which kubelet names after the volume. */
 		json_t *o = json_pack("[s,s,s]", "rbind", prop, "ro");
-		m = shared_mount(s, dest, basename_of(dest), o);
+		m = shared_mount(s, dest, name, o);
 		json_decref(o);
-	} else if (json_object_get(vol, "hostPath") != NULL ||
-		   json_object_get(vol, "persistentVolumeClaim") != NULL) {
+	} else if (json_object_get(vol, "persistentVolumeClaim") != NULL) {
 		json_t *o = json_pack("[s,s,s]", "rbind", prop, rw);
-		m = shared_mount(s, dest, basename_of(dest), o);
+		m = shared_mount(s, dest, name, o);
+		json_decref(o);
+	} else if (json_object_get(vol, "hostPath") != NULL) {
+		const char *hp = json_string_value(json_object_get(
+			json_object_get(vol, "hostPath"), "path"));
+		json_t *o = json_pack("[s,s,s]", "rbind", prop, rw);
+		CT_ENSURE(hp != NULL, CT_ERR_USAGE, "%s: volume '%s': hostPath.path: "
+			  "missing", x->where, name);
+		m = shared_mount(s, dest, basename_of(hp), o);
 		json_decref(o);
 	} else {
 		const char *k;

@@ -144,9 +144,9 @@ assert p["sandbox"]["namespace"] == "shop"
 a, b = p["containers"][1], p["containers"][2]
 assert (a["name"], b["name"]) == ("a", "b")
 env = a["OCI"]["Process"]["Env"]
-for want in ["CFG_MODE=prod", "CFG_LEVEL=3", "MODE=prod", "PASSWORD=hunter2", "NS=shop"]:
+for want in ["CFG_MODE=prod", "CFG_LEVEL=3", "MODE=prod", "PASSWORD=hunter2", ]:
     assert want in env, (want, env)
-assert a["OCI"]["Process"]["EnvRegex"] == ["^ME=$(sandbox-name)$"], a["OCI"]["Process"]["EnvRegex"]
+assert a["OCI"]["Process"]["EnvRegex"] == ["^NS=$(sandbox-namespace)$", "^ME=$(sandbox-name)$"], a["OCI"]["Process"]["EnvRegex"]
 assert a["OCI"]["Process"]["Args"] == ["sh", "-c", "echo prod hunter2"], a["OCI"]["Process"]["Args"]
 assert b["OCI"]["Process"]["Args"] == a["OCI"]["Process"]["Args"]
 PY
