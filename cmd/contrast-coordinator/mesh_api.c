@@ -51,9 +51,12 @@ static CT_RESULT deferred_validate(void *arg, struct ct_span evidence,
 				   struct ct_buf *claims)
 {
 	struct ct_coord *c = arg;
-	CT_ENSURE(c->phase == CT_COORD_ACTIVE && c->active != NULL &&
-			  c->active->mesh_validators != NULL,
-		  CT_ERR_POLICY, "mesh: no active manifest");
+	if (c->phase != CT_COORD_ACTIVE || c->active == NULL ||
+	    c->active->mesh_validators == NULL) {
+		/* Nothing to validate against: the handler answers 412. */
+		CT_GUARD(ct_buf_append_str(claims, MESH_REFUSED_MAGIC));
+		return ct_buf_append_str(claims, "no active manifest");
+	}
 	const struct ct_coord_validators *vs = c->active->mesh_validators;
 	char reasons[MESH_REFUSED_TEXT_MAX + 1];
 	size_t used = 0;

@@ -74,9 +74,10 @@ const char *mesh_refusal_reason(const char *message);
  * ct_atls_snp_peer_host_data fails closed on it). The handlers answer
  * such a peer 403 with the reasons and count it by reason, so a refused
  * pod learns which check failed (measurement, debug policy, TCB...)
- * instead of a bare TLS alert. Without an active manifest the handshake
- * is refused in TLS. Reads c->active at each handshake, so the context
- * need not change with the manifest. Caller frees its reference.
+ * instead of a bare TLS alert; without an active manifest (none set yet,
+ * or sealed) the handler answers 412 saying so. Reads c->active at each
+ * handshake, so the context need not change with the manifest. Caller
+ * frees its reference.
  */
 struct ct_coord;
 struct ssl_ctx_st;

@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import http.client
 
 BUILD = os.path.abspath(sys.argv[1])
@@ -349,8 +350,9 @@ def main():
     # --- before any manifest: refused, and the pod keeps trying
     p = initializer(coord, sock_a, os.path.join(T, "early"), attempts=2)
     tap(p.returncode == 1 and "attempt 1" in p.stderr and "attempt 2" in p.stderr and
+        "http 412" in p.stderr and "set a manifest first" in p.stderr and
         not os.path.exists(os.path.join(T, "early/tls-config/certChain.pem")),
-        "no manifest yet: refused, one log line per try, nothing written", p.stderr)
+        "no manifest yet: 412, one log line per try, nothing written", p.stderr)
 
     p = run(CONTRAST, "set", "-c", coord.addr, "-m", "manifest.json", "deploy")
     if not tap(p.returncode == 0, "contrast set: first manifest", p.stdout + p.stderr):
@@ -412,6 +414,15 @@ def main():
         "1.3.9901.3.1" in text and "TLS Web Server Authentication" in text and
         "TLS Web Client Authentication" in text,
         "leaf carries report claims, the workload secret id and both EKUs", text[-1500:])
+    der = openssl("x509", "-in", leaf_a, "-outform", "DER").stdout
+    # Extension = SEQUENCE { OID, OCTET STRING { value DER } }: look for the
+    # OID followed by the wrapped value (1.3.9901.2.1.23 = 06 06 2b cd 2d 02 01 17).
+    want_hd = bytes.fromhex("06062bcd2d020117" "0422" "0420" + a_hash)
+    want_meas = bytes.fromhex("06062bcd2d020116" "0432" "0430" + meas)
+    sid = b"default/pod-a"
+    want_sid = bytes.fromhex("06052bcd2d0301") + bytes([0x04, len(sid) + 2, 0x04, len(sid)]) + sid
+    tap(want_hd in der and want_meas in der and want_sid in der,
+        "claim values: HOSTDATA = the policy hash, the measurement, the secret id")
     leaf_n, _ = leaf_of(pn, "pod-n-leaf.pem")
     text_n = openssl("x509", "-in", leaf_n, "-noout", "-text").stdout.decode()
     tap("1.3.9901.3.1" not in text_n, "no secret id extension without a WorkloadSecretID")
@@ -491,8 +502,9 @@ def main():
     stop(coord.p)
     coord.start()
     p = initializer(coord, sock_a, os.path.join(T, "sealed"), attempts=1)
-    tap(p.returncode == 1 and not os.path.exists(os.path.join(T, "sealed/tls-config")),
-        "sealed after a restart: pods are not admitted", p.stderr)
+    tap(p.returncode == 1 and "http 412" in p.stderr and "sealed" in p.stderr and
+        not os.path.exists(os.path.join(T, "sealed/tls-config")),
+        "sealed after a restart: pods get 412 naming the sealed state", p.stderr)
     p = run(CONTRAST, "recover", "-c", coord.addr, "--seedshare-owner-key",
             "seedshare-owner.pem", "--seed", "seed-shares.json")
     tap(p.returncode == 0, "contrast recover", p.stdout + p.stderr)
@@ -516,8 +528,10 @@ def main():
         out = os.path.join(T, "load", str(i))
         r = initializer(coord, sock_a if i % 2 else sock_b, out, attempts=5)
         return r.returncode == 0 and secret_of(out) == (sa if i % 2 else sb), r.stderr
+    t0 = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(LOAD_PARALLEL) as ex:
         results = list(ex.map(one, range(LOAD_PODS)))
+    print("# load: %d initializers in %.1f s" % (LOAD_PODS, time.monotonic() - t0), flush=True)
     bad = [r[1] for r in results if not r[0]]
     tap(not bad, "load: %d initializers (%d at a time) all admitted with the right secret" %
         (LOAD_PODS, LOAD_PARALLEL), bad[0] if bad else "")
