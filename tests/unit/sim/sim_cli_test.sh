@@ -139,5 +139,7 @@ check "turin: get" 0 "wrote" -- "$CONTRAST" attest get --provider "sim:$SOCK" --
 stop
 check "turin: verifies as v5" 0 "^verified: SEV-SNP report v5 \(Turin\)" -- "$CONTRAST" attest verify --evidence "$TMP/ev-turin.der" --ark "$STATE/ark.pem"
 
+if ! grep -q "Sanitizer\|runtime error" "$TMP/sim.log"; then ok "simulator logs: no sanitizer reports"; else not_ok "simulator logs: no sanitizer reports"; sed 's/^/# /' "$TMP/sim.log" | head -40; fi
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
