@@ -424,6 +424,21 @@ cc_mount_ok(m) if {
 	cc_mount_source_ok(p, m)
 }
 
+# cgroup mounts: the runtime may add options of the cgroup2 superblock
+# (nsdelegate, memory_recursiveprot); those listed in
+# common.cgroup_mount_extras_allowed are accepted in any order.
+cc_mount_ok(m) if {
+	some p in cc_c.OCI.Mounts
+	p.type_ == "cgroup"
+	m.type_ == "cgroup"
+	p.destination == m.destination
+	is_array(m.options)
+	count(as_set(p.options) - as_set(m.options)) == 0
+	extras := object.get(policy_data.common, "cgroup_mount_extras_allowed", [])
+	count((as_set(m.options) - as_set(p.options)) - as_set(extras)) == 0
+	cc_mount_source_ok(p, m)
+}
+
 cc_mount_source_ok(p, m) if {
 	p.source == m.source
 }

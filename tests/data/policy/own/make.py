@@ -65,6 +65,8 @@ def policy_data():
                   namespace="shop")
     p["request_defaults"]["ExecProcessRequest"]["allowed_commands"] = [
         ["/bin/date"]]
+    p["common"]["cgroup_mount_extras_allowed"] = ["nsdelegate",
+                                                  "memory_recursiveprot"]
     return p
 
 
@@ -255,6 +257,14 @@ def app_cases(app):
                     {"source": "/run/kata-containers/sandbox/storage/MDAvMDA="})),
         variant(app, "mounts: projected volume mounted elsewhere",
                 lambda r: mount(r, "/var/run/projected").update({"destination": "/root/.ssh"})),
+        variant(app, "mounts: cgroup with an allowed extra option",
+                lambda r: mount(r, "/sys/fs/cgroup")["options"].insert(0, "nsdelegate"),
+                allowed=True),
+        variant(app, "mounts: cgroup made writable",
+                lambda r: mount(r, "/sys/fs/cgroup").update(
+                    {"options": ["nosuid", "noexec", "nodev", "relatime", "ro", "rw"]})),
+        variant(app, "mounts: cgroup missing an option",
+                lambda r: mount(r, "/sys/fs/cgroup")["options"].remove("noexec")),
         variant(app, "mounts: emptyDir not backed by a request storage",
                 lambda r: mount(r, "/cache").update({"source": "/run/kata-containers/sandbox/storage/other"})),
         variant(app, "mounts: omitted mount allowed",
