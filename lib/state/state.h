@@ -239,8 +239,9 @@ CT_RESULT ct_history_walk(struct ct_state_store *s,
 			  struct ct_history_entry **out, size_t *n_out);
 
 /*
- * Full check: latest verifies with `verify_key`, the walk succeeds and
- * every manifest parses as bytes. *generation receives the number of
+ * Full check: latest verifies with `verify_key` and the walk succeeds
+ * (every transition and manifest present and matching its hash; the
+ * manifests are not parsed here). *generation receives the number of
  * transitions (0 with no history). Intended for startup and tests.
  */
 CT_RESULT ct_history_verify(struct ct_state_store *s, EVP_PKEY *verify_key,

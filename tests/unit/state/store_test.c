@@ -206,6 +206,21 @@ static void test_get_bounded(void **state)
 		      CT_ERR_IO);
 	ct_buf_dispose(&b);
 	free(p);
+	/* A directory where an object should be is not an object. */
+	p = path_of(f, "test/dir");
+	assert_int_equal(mkdir(p, 0700), 0);
+	ct_buf_init(&b, 1024);
+	assert_ct_err(ct_state_store_get(f->s, "test/dir", &b, &found),
+		      CT_ERR_PROTO);
+	assert_error_contains("not a regular file");
+	ct_buf_dispose(&b);
+	free(p);
+	/* A store rooted at a file cannot be opened. */
+	p = path_of(f, "test/big");
+	struct ct_state_store *s2 = NULL;
+	assert_ct_err(ct_state_store_open_dir(p, &s2), CT_ERR_IO);
+	assert_null(s2);
+	free(p);
 }
 
 static void test_cas(void **state)
