@@ -47,6 +47,8 @@ PEER = os.path.join(BUILD, "tests/integration/mesh_peer_client")
 T = tempfile.mkdtemp(prefix="ct-mesh-")
 ENV = dict(os.environ, CONTRAST_ALLOW_SIMULATED="1", CONTRAST_SIM_RSA_BITS="2048",
            CONTRAST_COORDINATOR_WAIT_SECONDS="10")
+for _v in ("COORDINATOR_HOST", "CONTRAST_EVIDENCE_PROVIDER"):
+    ENV.pop(_v, None)  # each test chooses them explicitly
 PROCS = []
 N = 0
 FAILED = 0
@@ -211,10 +213,14 @@ class Coordinator:
         self.mesh_addr = "127.0.0.1:%d" % self.mesh
 
 
-def initializer(coord, sock, out, attempts=3):
-    return run(INIT, "--coordinator", coord.mesh_addr, "--evidence", "sim:" + sock,
-               "--out-dir", out, "--max-attempts", str(attempts), "--retry-max-ms", "200",
-               "--timeout", "20")
+def initializer(coord, sock, out, attempts=3, use_env=False):
+    args = ["--out-dir", out, "--max-attempts", str(attempts), "--retry-max-ms", "200",
+            "--timeout", "20"]
+    if not use_env:
+        return run(INIT, "--coordinator", coord.mesh_addr, "--evidence", "sim:" + sock, *args)
+    env = dict(ENV, COORDINATOR_HOST=coord.mesh_addr, CONTRAST_EVIDENCE_PROVIDER="sim:" + sock)
+    return subprocess.run([INIT, *args], cwd=T, env=env, capture_output=True, text=True,
+                          timeout=120)
 
 
 def pod_files(out):
@@ -347,6 +353,13 @@ def main():
     sock_b = sims.sock("pod-b", meas, b_hash, "--tcb", GOOD_TCB)
     sock_n = sims.sock("no-secret", meas, n_hash, "--tcb", GOOD_TCB)
 
+    p = run(INIT, "--help")
+    tap(p.returncode == 0 and "COORDINATOR_HOST" in p.stdout and "--out-dir" in p.stdout,
+        "contrast-initializer --help")
+    p = run(INIT, "--out-dir", os.path.join(T, "x"))
+    tap(p.returncode == 2 and "COORDINATOR_HOST" in p.stderr,
+        "no Coordinator address: usage error naming COORDINATOR_HOST", p.stderr)
+
     # --- before any manifest: refused, and the pod keeps trying
     p = initializer(coord, sock_a, os.path.join(T, "early"), attempts=2)
     tap(p.returncode == 1 and "attempt 1" in p.stderr and "attempt 2" in p.stderr and
@@ -363,11 +376,13 @@ def main():
 
     # --- admitted pods
     pa, pb, pn = (os.path.join(T, d) for d in ("pod-a", "pod-b", "pod-n"))
-    for name, sock, out in (("pod-a", sock_a, pa), ("pod-b", sock_b, pb),
-                            ("no-secret", sock_n, pn)):
-        p = initializer(coord, sock, out)
+    for name, sock, out, env in (("pod-a", sock_a, pa, False), ("pod-b", sock_b, pb, True),
+                                 ("no-secret", sock_n, pn, False)):
+        p = initializer(coord, sock, out, use_env=env)
         tap(p.returncode == 0 and "admitted" in p.stderr,
-            "%s admitted by the Coordinator" % name, p.stderr)
+            "%s admitted by the Coordinator%s" % (
+                name, " (COORDINATOR_HOST, CONTRAST_EVIDENCE_PROVIDER)" if env else ""),
+            p.stderr)
     files = pod_files(pa)
     modes_ok = all(os.path.exists(f) for f in files.values())
     if modes_ok:
