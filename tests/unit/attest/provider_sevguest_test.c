@@ -15,6 +15,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#if __has_include(<linux/sev-guest.h>)
+#include <sys/ioctl.h>
+#include <linux/sev-guest.h>
+#define HAVE_UAPI_SEV_GUEST 1
+#endif
+
 #include "attest/evidence.h"
 #include "attest/provider_internal.h"
 #include "sim/sim.h"
@@ -139,6 +145,18 @@ static void test_layout(void **state)
 	assert_int_equal(CT_SNP_GET_EXT_REPORT,
 			 (3ul << 30) | (32ul << 16) | ('S' << 8) | 0x2);
 
+#ifdef HAVE_UAPI_SEV_GUEST
+	/* Cross-check with the kernel's own header where it is installed. */
+	assert_int_equal(CT_SNP_GET_EXT_REPORT, (unsigned long)SNP_GET_EXT_REPORT);
+	assert_int_equal(sizeof(struct ct_snp_ext_report_req),
+			 sizeof(struct snp_ext_report_req));
+	assert_int_equal(offsetof(struct ct_snp_ext_report_req, certs_len),
+			 offsetof(struct snp_ext_report_req, certs_len));
+	assert_int_equal(sizeof(struct ct_snp_guest_request_ioctl),
+			 sizeof(struct snp_guest_request_ioctl));
+	assert_int_equal(sizeof(struct ct_snp_report_resp),
+			 sizeof(struct snp_report_resp));
+#endif
 	struct ct_snp_ext_report_req req;
 	uint8_t ud[64], certs[16];
 	memset(&req, 0xFF, sizeof(req));
