@@ -4,11 +4,13 @@
  * reference/contrast.md §3.2, docs/workload-attestation.md).
  *
  * Trust boundary: the client's evidence was verified during the handshake
- * against the active manifest's reference values (validators.c); here we
- * only hold the validated report (ct_atls_conn_peer). Its HOSTDATA must
- * be a policy hash of the ACTIVE manifest - checked here, on every
- * request, so a connection opened under an older manifest cannot obtain a
- * certificate for a policy that was since removed. The request body (a
+ * against the active manifest's reference values (validators.c, run by
+ * deferred_validate); here we only hold the validated report and which
+ * manifest generation judged it (ct_atls_conn_peer). Both are checked on
+ * every request: the generation must still be the active one (a
+ * connection kept open across an update is re-attested, so raised
+ * minimum TCBs take effect) and HOSTDATA must be a policy hash of the
+ * active manifest. The request body (a
  * CSR) is untrusted and strictly decoded by lib/meshapi. Peer recovery
  * hands out the seed: only to a client whose policy has Role
  * "coordinator". Every refusal is counted by reason and answered with a
@@ -64,8 +66,13 @@ static CT_RESULT deferred_validate(void *arg, struct ct_span evidence,
 	for (size_t i = 0; i < vs->n; i++) {
 		size_t before = claims->len;
 		const struct ct_atls_validator *v = &vs->validators[i];
-		if (ct_ok(v->validate(v->arg, evidence, expected, claims)))
-			return CT_OK; /* the validated report is the claim */
+		if (ct_ok(v->validate(v->arg, evidence, expected, claims))) {
+			/* The validated report, then the generation that judged it. */
+			CT_ENSURE(claims->len - before == CT_SNP_REPORT_SIZE,
+				  CT_ERR_INTERNAL, "mesh: validator returned no report");
+			uintptr_t token = (uintptr_t)c->active;
+			return ct_buf_append(claims, &token, sizeof(token));
+		}
 		claims->len = before;
 		int n = snprintf(reasons + used, sizeof(reasons) - used, "%s%s: %s",
 				 i > 0 ? "; " : "", v->name, ct_error_message());
@@ -133,30 +140,41 @@ static CT_RESULT peer_policy(struct ct_coord *c, const struct ct_http_request *r
 	const struct ct_atls_peer *peer =
 		req->ssl != NULL ? ct_atls_conn_peer(req->ssl) : NULL;
 	size_t magic = strlen(MESH_REFUSED_MAGIC);
-	if (peer != NULL && peer->claims_len > magic &&
-	    peer->claims_len != CT_SNP_REPORT_SIZE &&
+	if (peer != NULL && peer->kind == CT_ATLS_PEER_ATTESTED &&
+	    peer->claims_len > magic && peer->claims_len != MESH_CLAIMS_LEN &&
 	    memcmp(peer->claims, MESH_REFUSED_MAGIC, magic) == 0) {
 		/* Refused during the handshake (ct_coord_mesh_tls_new). */
 		snprintf(msg, sizeof(msg), "mesh: attestation refused: %.*s",
 			 (int)(peer->claims_len - magic), peer->claims + magic);
 		return refuse(c, resp, 403, NULL, CT_ERR_POLICY, msg);
 	}
-	uint8_t hd[CT_SNP_HOST_DATA_LEN];
-	if (!ct_ok(ct_atls_snp_peer_host_data(peer, hd)))
+	if (peer == NULL || peer->kind != CT_ATLS_PEER_ATTESTED ||
+	    peer->claims_len != MESH_CLAIMS_LEN)
 		return refuse(c, resp, 403, "not_attested", CT_ERR_POLICY,
 			      "mesh: the client is not an attested SEV-SNP peer");
+	/*
+	 * Evidence judged under an earlier manifest (a connection kept open
+	 * across an update) may not meet today's reference values.
+	 */
+	uintptr_t token;
+	memcpy(&token, peer->claims + CT_SNP_REPORT_SIZE, sizeof(token));
+	if (token != (uintptr_t)c->active)
+		return refuse(c, resp, 403, "stale", CT_ERR_POLICY,
+			      "mesh: this connection was attested under an earlier "
+			      "manifest; reconnect to attest again");
+	const uint8_t *hd = peer->claims + CT_SNP_OFF_HOST_DATA;
 	const struct ct_manifest_policy *p =
 		ct_manifest_find_policy(c->active->manifest, hd);
 	if (p == NULL) {
 		char hex[2 * CT_SNP_HOST_DATA_LEN + 1];
-		ct_hex_format(hex, hd, sizeof(hd));
+		ct_hex_format(hex, hd, CT_SNP_HOST_DATA_LEN);
 		snprintf(msg, sizeof(msg),
 			 "mesh: unknown policy hash %s: HOSTDATA is not a policy "
 			 "of the active manifest", hex);
 		return refuse(c, resp, 403, "unknown_policy", CT_ERR_POLICY, msg);
 	}
 	*policy_out = p;
-	*report = ct_span_make(peer->claims, peer->claims_len);
+	*report = ct_span_make(peer->claims, CT_SNP_REPORT_SIZE);
 	return CT_OK;
 }
 

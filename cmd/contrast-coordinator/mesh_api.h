@@ -15,6 +15,7 @@
 
 #include <openssl/evp.h>
 
+#include "attest/snp.h"
 #include "base/base.h"
 #include "manifest/manifest.h"
 #include "meshapi/meshapi.h"
@@ -68,10 +69,12 @@ const char *mesh_refusal_reason(const char *message);
 /*
  * The mesh server's TLS context with refusals answered in HTTP: one aTLS
  * validator that runs the active manifest's validators (validators.c) at
- * handshake time and, when none accepts, still completes the handshake
- * but records the refusal in the peer's claims ("mesh-refused:" + the
+ * handshake time. An accepted peer's claims are the report followed by
+ * an opaque token of the active generation that judged it
+ * (MESH_CLAIMS_LEN bytes); when none accepts, the handshake still
+ * completes but the claims record the refusal ("mesh-refused:" + the
  * reasons; never CT_SNP_REPORT_SIZE bytes long, so
- * ct_atls_snp_peer_host_data fails closed on it). The handlers answer
+ * ct_atls_snp_peer_host_data fails closed on both forms). The handlers answer
  * such a peer 403 with the reasons and count it by reason, so a refused
  * pod learns which check failed (measurement, debug policy, TCB...)
  * instead of a bare TLS alert; without an active manifest (none set yet,
@@ -83,6 +86,8 @@ struct ct_coord;
 struct ssl_ctx_st;
 CT_RESULT ct_coord_mesh_tls_new(struct ct_coord *c, struct ssl_ctx_st **out);
 
+/* Claims of an accepted peer: the report, then the judging generation. */
+#define MESH_CLAIMS_LEN (CT_SNP_REPORT_SIZE + sizeof(uintptr_t))
 #define MESH_REFUSED_MAGIC "mesh-refused:"
 #define MESH_REFUSED_TEXT_MAX 1000u
 
