@@ -28,6 +28,10 @@ struct ct_policy_enforcer {
 };
 
 #define REF_MAX 128
+/* Per-decision evaluation limits (exceeding one is an error: deny). */
+#define EVAL_MAX_STEPS ((uint64_t)10 * 1000 * 1000)
+#define EVAL_MAX_MEMORY ((size_t)128 << 20)
+#define EVAL_MAX_WALL_MS ((uint64_t)10 * 1000)
 #define STATE_KEY_MAX 512
 
 static void discard_print(void *arg, const char *line, size_t len)
@@ -68,6 +72,11 @@ static ct_result eval_rule(const struct ct_policy_enforcer *e,
 	opts.input = input;
 	opts.data_overlay = overlay;
 	opts.print = discard_print;
+	/* One decision is small; a hostile request must not take the VM's
+	 * memory or time (the engine defaults are sized for offline use). */
+	opts.limits.max_steps = EVAL_MAX_STEPS;
+	opts.limits.max_memory = EVAL_MAX_MEMORY;
+	opts.limits.max_wall_ms = EVAL_MAX_WALL_MS;
 	res = ct_rego_eval_ref(e->policy, ref, &opts, out);
 	ct_rego_value_unref(overlay);
 	return res;
