@@ -27,7 +27,8 @@ static const char rules[] =
 	"StateRequest if { data.pstate.k == \"v\" }\n"
 	"NumberRequest := 1\n"
 	"NoAllowedRequest := {\"ops\": []}\n"
-	"StringAllowedRequest := {\"allowed\": \"true\"}\n";
+	"StringAllowedRequest := {\"allowed\": \"true\"}\n"
+	"SpinRequest if { count([1 | some a in numbers.range(1, 20000); some b in numbers.range(1, 20000)]) > 0 }\n";
 
 static struct ct_policy_enforcer *load(const char *text)
 {
@@ -130,6 +131,8 @@ static void test_malformed_results(void **state)
 	expect_error(e, "NumberRequest", "{}", CT_ERR_POLICY);
 	expect_error(e, "NoAllowedRequest", "{}", CT_ERR_POLICY);
 	expect_error(e, "StringAllowedRequest", "{}", CT_ERR_POLICY);
+	/* A runaway evaluation hits the per-decision limits: an error (deny). */
+	expect_error(e, "SpinRequest", "{}", CT_ERR_LIMIT);
 	ct_policy_enforcer_free(e);
 }
 
