@@ -223,6 +223,26 @@ def initializer(coord, sock, out, attempts=3, use_env=False):
                           timeout=120)
 
 
+def held(coord, sock):
+    """A mesh_peer_client that has attested and holds its connection."""
+    p = subprocess.Popen([PEER, "--hold", coord.mesh_addr, "sim:" + sock, "/v1/mesh/cert"],
+                         cwd=T, env=ENV, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    PROCS.append(p)
+    got = []
+    th = threading.Thread(target=lambda: got.append(p.stdout.readline()), daemon=True)
+    th.start()
+    th.join(READY_TIMEOUT)
+    if not got or got[0].strip() != "connected":
+        raise RuntimeError("held client did not connect: %r" % got)
+    return p
+
+
+def release(p):
+    out, err = p.communicate("go\n", timeout=60)
+    return out + err
+
+
 def pod_files(out):
     return {n: os.path.join(out, "tls-config", n) for n in
             ("mesh-ca.pem", "certChain.pem", "key.pem", "coordinator-root-ca.pem")}
@@ -486,10 +506,19 @@ def main():
     tap(p.returncode == 0 and "status 400" in p.stdout and "csr" in p.stdout,
         "a cert request without a CSR is a 400 naming the field", p.stdout + p.stderr)
 
-    # --- manifest update: new mesh CA, root stays, secrets stay
+    # --- manifest update: new mesh CA, root stays, secrets stay; a
+    # connection attested before the update must attest again
+    control = held(coord, sock_a)
+    out = release(control)
+    tap("status 400" in out and "csr" in out,
+        "a held connection is served while the manifest is unchanged", out)
+    stale = held(coord, sock_a)
     p = run(CONTRAST, "set", "-c", coord.addr, "-m", "m2.json",
             "--workload-owner-key", "workload-owner.pem", "deploy2")
     tap(p.returncode == 0, "manifest update by the owner", p.stdout + p.stderr)
+    out = release(stale)
+    tap("status 403" in out and "earlier manifest" in out,
+        "a connection attested under the previous manifest must reconnect", out)
     pa2 = os.path.join(T, "pod-a2")
     p = initializer(coord, sock_a, pa2)
     tap(p.returncode == 0, "pod-a restarted after the update is admitted", p.stderr)
