@@ -348,6 +348,8 @@ denied:
 	if (e->allow_failing)
 		d->allowed = true;
 out:
+	if (!ct_ok(res))
+		d->allowed = false; /* an error never reads as an allow */
 	ct_rego_value_unref(r);
 	return res;
 }

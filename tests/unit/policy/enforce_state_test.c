@@ -101,6 +101,7 @@ static void expect_error(struct ct_policy_enforcer *e, const char *kind,
 
 	assert_ct_err(ct_policy_enforcer_decide(e, kind, ct_span_str(json), &d),
 		      cat);
+	assert_false(d.allowed);
 	assert_int_equal(state_keys(e), before); /* state unchanged */
 }
 
