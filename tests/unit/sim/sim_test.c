@@ -619,6 +619,43 @@ static void test_server_socket_claims(void **state)
 	close(fd);
 	assert_ct_ok(ct_sim_server_start(vm, sock, &a));
 	ct_sim_server_stop(a);
+	/* Guests that misbehave get an error response or are dropped; the
+	 * server keeps serving. */
+	assert_ct_ok(ct_sim_server_start(vm, sock, &a));
+	for (int k = 0; k < 3; k++) {
+		int c = socket(AF_UNIX, SOCK_STREAM, 0);
+		assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		if (k == 1)
+			assert_int_equal(write(c, "CTSQ\x01\x00junk", 10), 10);
+		if (k > 0) {
+			/* EOF after a partial (or no) request: a bad request. */
+			assert_int_equal(shutdown(c, SHUT_WR), 0);
+			uint8_t h[CT_SIM_RESP_HEADER_LEN];
+			struct ct_sim_response_header rh;
+			size_t body;
+			size_t got = 0;
+			while (got < sizeof(h)) {
+				ssize_t n = read(c, h + got, sizeof(h) - got);
+				assert_true(n > 0);
+				got += (size_t)n;
+			}
+			assert_ct_ok(ct_sim_response_header_parse(ct_span_make(h, sizeof(h)),
+								  &rh, &body));
+			assert_int_equal(rh.status, CT_SIM_ERR_BAD_REQUEST);
+		}
+		close(c);
+	}
+	struct ct_evidence_provider *p = NULL;
+	struct ct_buf ev;
+	uint8_t rd[64] = { 9 };
+	char *spec = ct_aprintf("sim:%s", sock);
+	ct_buf_init(&ev, CT_SNP_EVIDENCE_MAX);
+	assert_ct_ok(ct_evidence_provider_open(spec, &p));
+	assert_ct_ok(ct_evidence_provider_get(p, rd, &ev));
+	ct_evidence_provider_free(p);
+	ct_buf_dispose(&ev);
+	free(spec);
+	ct_sim_server_stop(a);
 	/* A regular file is never removed. */
 	assert_ct_ok(ct_file_write_atomic(file, ct_span_str("x"), 0600));
 	assert_ct_err(ct_sim_server_start(vm, file, &b), CT_ERR_IO);
