@@ -42,7 +42,8 @@
 
 struct opts {
 	const char *store, *settings, *cache, *manifest, *platforms;
-	const char *sim_ark, *sim_measurement, *initializer;
+	const char *sim_ark, *sim_measurement, *initializer, *plain_http;
+	bool registry;
 	const char *wkeys[KEYS_MAX], *skeys[KEYS_MAX];
 	size_t nw, ns;
 	bool skip_init;
@@ -64,7 +65,8 @@ static void usage(FILE *f)
 		"[--simulator-ark PEM] [--simulator-measurement HEX]\n"
 		"         [-w KEY.pem]... [--add-seedshare-owner-key KEY.pem]... "
 		"[--skip-initializer]\n"
-		"         [--initializer-image REF] PATHS...\n"
+		"         [--initializer-image REF] [--registry] "
+		"[--insecure-registry HOST[:PORT],...] PATHS...\n"
 		"  PLATFORM: Simulator, Milan, Genoa or Turin. The simulator's "
 		"root CA comes from\n  --simulator-ark or $CONTRAST_SIMULATOR_ARK.\n");
 }
@@ -528,6 +530,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		OPT("--simulator-ark", sim_ark)
 		OPT("--simulator-measurement", sim_measurement)
 		OPT("--initializer-image", initializer)
+		OPT("--insecure-registry", plain_http)
 #undef OPT
 		if ((strcmp(a, "-w") == 0 || strcmp(a, "--add-workload-owner-key") == 0) &&
 		    has && o->nw < KEYS_MAX) {
@@ -535,6 +538,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		} else if (strcmp(a, "--add-seedshare-owner-key") == 0 && has &&
 			   o->ns < KEYS_MAX) {
 			o->skeys[o->ns++] = argv[++i];
+		} else if (strcmp(a, "--registry") == 0) {
+			o->registry = true;
 		} else if (strcmp(a, "--skip-initializer") == 0) {
 			o->skip_init = true;
 		} else if (a[0] == '-' || o->npaths == FILES_MAX) {
@@ -581,6 +586,8 @@ static CT_RESULT run(const struct opts *o)
 	CT_TRY(ct_k8s_reindex(&set));
 	CT_TRY(ct_policy_settings_load(o->settings, &g.settings));
 	CT_TRY(ct_image_source_new(o->store, o->cache, &src));
+	CT_TRY(ct_image_source_set_registry(src, o->registry || o->plain_http != NULL,
+					    o->plain_http));
 	g.images = src;
 	g.set = &set;
 	for (size_t i = 0; i < set.npods; i++) {

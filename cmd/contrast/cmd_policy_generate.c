@@ -22,7 +22,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: contrast policy generate [--settings FILE] "
 		   "[--image-store DIR] [--config-file FILE]... [--cache FILE]"
-		   " [--data] POD.yaml\n"
+		   "\n       [--registry] [--insecure-registry HOST[:PORT],...] "
+		   "[--data] POD.yaml\n"
 		   "  Prints the runtime policy of the one pod-bearing document "
 		   "in POD.yaml.\n");
 }
@@ -30,6 +31,8 @@ static void usage(FILE *f)
 int ct_cli_policy_generate(int argc, char **argv)
 {
 	const char *settings = NULL, *store = NULL, *cache = NULL, *pod = NULL;
+	const char *plain_http = NULL;
+	bool registry = false;
 	const char *configs[CONFIG_FILES_MAX];
 	size_t nconfigs = 0;
 	bool data_only = false;
@@ -60,6 +63,11 @@ int ct_cli_policy_generate(int argc, char **argv)
 				return CT_EXIT_USAGE;
 			}
 			configs[nconfigs++] = argv[++i];
+		} else if (strcmp(a, "--registry") == 0) {
+			registry = true;
+		} else if (strcmp(a, "--insecure-registry") == 0 && has) {
+			plain_http = argv[++i];
+			registry = true;
 		} else if (strcmp(a, "--data") == 0) {
 			data_only = true;
 		} else if (a[0] == '-' && a[1] != '\0') {
@@ -83,6 +91,7 @@ int ct_cli_policy_generate(int argc, char **argv)
 	ct_buf_init(&text, (size_t)64 << 20);
 	if (!ct_ok(ct_policy_settings_load(settings, &g.settings)) ||
 	    !ct_ok(ct_image_source_new(store, cache, &src)) ||
+	    !ct_ok(ct_image_source_set_registry(src, registry, plain_http)) ||
 	    !ct_ok(ct_k8s_load_file(&set, pod, false)))
 		goto fail;
 	for (size_t i = 0; i < nconfigs; i++)

@@ -23,7 +23,22 @@ struct ct_image_source {
 	char *cache_path;
 	json_t *images; /* ref -> facts */
 	bool dirty;
+	bool registry;
+	char *plain_http;
 };
+
+CT_RESULT ct_image_source_set_registry(struct ct_image_source *s, bool on,
+				       const char *plain_http_hosts)
+{
+	free(s->plain_http);
+	s->plain_http = NULL;
+	s->registry = on;
+	if (plain_http_hosts != NULL) {
+		s->plain_http = ct_strdup(plain_http_hosts);
+		CT_ENSURE(s->plain_http != NULL, CT_ERR_NOMEM, "out of memory");
+	}
+	return CT_OK;
+}
 
 CT_RESULT ct_image_source_new(const char *store_dir, const char *cache_path,
 			      struct ct_image_source **out)
@@ -73,6 +88,7 @@ void ct_image_source_free(struct ct_image_source *s)
 	json_decref(s->images);
 	free(s->store);
 	free(s->cache_path);
+	free(s->plain_http);
 	free(s);
 }
 
@@ -97,18 +113,30 @@ CT_RESULT ct_image_lookup(struct ct_image_source *s, const char *ref,
 		CT_ENSURE(facts_valid(f), CT_ERR_PROTO,
 			  "image cache: %s: record for %s is malformed",
 			  s->cache_path != NULL ? s->cache_path : "(memory)", ref);
+		/* A pinned reference needs a record of that digest, unless
+		 * there is nowhere else to look (then the store's warning
+		 * was given when the record was made). */
 		if (at == NULL ||
 		    strcmp(json_string_value(json_object_get(f, "digest")),
 			   at + 1) == 0 ||
-		    s->store == NULL) {
+		    (s->store == NULL && !s->registry)) {
 			*out = json_incref(f);
 			return CT_OK;
 		}
 	}
-	CT_ENSURE(s->store != NULL, CT_ERR_USAGE,
-		  "image %s: not in the cache and no --image-store given "
-		  "(registry pulls are not built in yet)", ref);
-	CT_GUARD(ct_image_store_read(s->store, ref, &f));
+	f = NULL;
+	CT_ENSURE(s->store != NULL || s->registry, CT_ERR_USAGE,
+		  "image %s: not in the cache, and neither --image-store nor "
+		  "--registry given", ref);
+	if (s->store != NULL) {
+		ct_result r = ct_image_store_read(s->store, ref, &f);
+		if (!ct_ok(r) && (!s->registry || ct_error_category() != CT_ERR_USAGE))
+			return r;
+		if (!ct_ok(r))
+			ct_error_clear();
+	}
+	if (f == NULL)
+		CT_GUARD(ct_registry_pull(ref, s->plain_http, &f));
 	if (json_object_set(s->images, ref, f) != 0) {
 		json_decref(f);
 		CT_BAIL(CT_ERR_NOMEM, "image cache: out of memory");

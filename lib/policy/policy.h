@@ -210,6 +210,17 @@ void ct_image_source_free(struct ct_image_source *src);
  * reference. */
 CT_RESULT ct_image_lookup(struct ct_image_source *src, const char *ref,
 			  json_t **out);
+/*
+ * Enables registry pulls for images neither the cache nor the store has.
+ * `plain_http_hosts`: comma-separated registry hosts (host[:port]) spoken
+ * to over plain HTTP (tests, local registries); NULL for none.
+ */
+CT_RESULT ct_image_source_set_registry(struct ct_image_source *src, bool on,
+				       const char *plain_http_hosts);
+/* Pulls the facts of one image from its registry (registry.c): anonymous
+ * or bearer auth, pinned digests and all blobs verified. */
+CT_RESULT ct_registry_pull(const char *ref, const char *plain_http_hosts,
+			   json_t **out);
 /* Writes the cache file if it changed (no-op without a cache path). */
 CT_RESULT ct_image_source_save(struct ct_image_source *src);
 /* Reads the facts of one image from an OCI layout (image_store.c). */
