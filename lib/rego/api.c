@@ -172,6 +172,9 @@ CT_RESULT rg_ctx_init(struct rg_ctx *c, const struct ct_rego_policy *p,
 		c->lim.max_wall_ms = CT_REGO_DEFAULT_MAX_WALL_MS;
 	if (!c->lim.max_call_depth)
 		c->lim.max_call_depth = CT_REGO_DEFAULT_MAX_CALL_DEPTH;
+	if (!c->lim.max_stack)
+		c->lim.max_stack = CT_REGO_DEFAULT_MAX_STACK;
+	c->stack_base = (uintptr_t)__builtin_frame_address(0);
 	c->deadline_ms = rg_now_ms() + c->lim.max_wall_ms;
 	c->strict = o->strict_builtin_errors;
 	c->print = o->print;

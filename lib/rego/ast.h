@@ -268,6 +268,7 @@ struct rg_ctx {
 	size_t mem;
 	unsigned depth;
 	uint64_t deadline_ms;
+	uintptr_t stack_base;
 	bool strict;
 	void (*print)(void *arg, const char *line, size_t len);
 	void *print_arg;

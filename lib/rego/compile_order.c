@@ -15,18 +15,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void body_free(struct rg_body *b, int start, uint8_t *need);
-static void term_free(struct rg_term *t, int start, uint8_t *need);
+/* A list of slots (duplicates allowed); `oom` sticks once set. */
+struct vset {
+	int *v;
+	size_t n, cap;
+	bool *oom;
+};
 
-static void mark(uint8_t *set, int slot)
+static void body_free(struct rg_body *b, int start, struct vset *need);
+static void term_free(struct rg_term *t, int start, struct vset *need);
+
+static void mark(struct vset *set, int slot)
 {
-	if (slot >= 0)
-		set[slot] = 1;
+	if (slot < 0)
+		return;
+	if (set->n == set->cap) {
+		size_t nc = set->cap ? set->cap * 2 : 4;
+		int *nv = realloc(set->v, nc * sizeof(*nv));
+		if (!nv) {
+			*set->oom = true;
+			return;
+		}
+		set->v = nv;
+		set->cap = nc;
+	}
+	set->v[set->n++] = slot;
 }
 
 /* mode 1: pattern position (binds), 0: read */
-static void tvars(struct rg_term *t, int mode, uint8_t *need, uint8_t *bind,
-		  int start)
+static void tvars(struct rg_term *t, int mode, struct vset *need,
+		  struct vset *bind, int start)
 {
 	if (!t || t->ground)
 		return;
@@ -76,12 +94,12 @@ static void tvars(struct rg_term *t, int mode, uint8_t *need, uint8_t *bind,
 	}
 }
 
-static void term_free(struct rg_term *t, int start, uint8_t *need)
+static void term_free(struct rg_term *t, int start, struct vset *need)
 {
 	if (!t || t->ground)
 		return;
 	if (t->kind == RT_VAR && t->slot >= 0 && t->slot < start)
-		need[t->slot] = 1;
+		mark(need, t->slot);
 	for (size_t i = 0; i < t->n; i++)
 		term_free(t->items[i], start, need);
 	term_free(t->head, start, need);
@@ -89,7 +107,7 @@ static void term_free(struct rg_term *t, int start, uint8_t *need)
 	body_free(t->body, start, need);
 }
 
-static void body_free(struct rg_body *b, int start, uint8_t *need)
+static void body_free(struct rg_body *b, int start, struct vset *need)
 {
 	if (!b)
 		return;
@@ -106,7 +124,7 @@ static void body_free(struct rg_body *b, int start, uint8_t *need)
 	}
 }
 
-static void comp_heads_free(struct rg_term *t, uint8_t *need)
+static void comp_heads_free(struct rg_term *t, struct vset *need)
 {
 	/* comprehension heads read outer variables too */
 	if (!t || t->ground)
@@ -119,7 +137,7 @@ static void comp_heads_free(struct rg_term *t, uint8_t *need)
 		comp_heads_free(t->items[i], need);
 }
 
-static void lit_vars(struct rg_lit *l, uint8_t *need, uint8_t *bind, int start)
+static void lit_vars(struct rg_lit *l, struct vset *need, struct vset *bind, int start)
 {
 	switch (l->kind) {
 	case RL_SOME:
@@ -163,106 +181,204 @@ static void lit_vars(struct rg_lit *l, uint8_t *need, uint8_t *bind, int start)
 	}
 }
 
+/* Min-heap of literal indices that are ready to run. */
+struct heap {
+	size_t *v;
+	size_t n;
+};
+
+static void heap_push(struct heap *h, size_t x)
+{
+	size_t i = h->n++;
+	h->v[i] = x;
+	while (i > 0 && h->v[(i - 1) / 2] > h->v[i]) {
+		size_t p = (i - 1) / 2, t = h->v[p];
+		h->v[p] = h->v[i];
+		h->v[i] = t;
+		i = p;
+	}
+}
+
+static size_t heap_pop(struct heap *h)
+{
+	size_t top = h->v[0], i = 0;
+	h->v[0] = h->v[--h->n];
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < h->n && h->v[l] < h->v[m])
+			m = l;
+		if (r < h->n && h->v[r] < h->v[m])
+			m = r;
+		if (m == i)
+			break;
+		size_t t = h->v[m];
+		h->v[m] = h->v[i];
+		h->v[i] = t;
+		i = m;
+	}
+	return top;
+}
+
+/*
+ * Orders b->lits: repeatedly runs the first literal (in source order)
+ * whose needed variables are all bound. Sparse: each literal keeps the
+ * list of slots it needs; each slot the literals waiting for it; so the
+ * work is linear in the body size (plus a heap).
+ */
 ct_result rg_order_body(struct rg_body *b, int nslots, const char **names,
 			struct rg_term **heads, size_t nheads)
 {
 	size_t ns = nslots > 0 ? (size_t)nslots : 1;
 	size_t n = b->n;
-	uint8_t *need = ct_calloc((n + 2) * ns, 1);
-	uint8_t *bind = ct_calloc((n + 2) * ns, 1);
-	uint8_t *bound = ct_calloc(ns, 1);
-	uint8_t *done = ct_calloc(n + 1, 1);
-	struct rg_lit **order = ct_calloc(n + 1, sizeof(*order));
+	bool oom = false;
 	ct_result r = CT_OK;
-	if (!need || !bind || !bound || !done || !order) {
+	struct vset *need = ct_calloc(n + 1, sizeof(*need));
+	struct vset *bind = ct_calloc(n + 1, sizeof(*bind));
+	uint8_t *bound = ct_calloc(ns, 1), *anybind = ct_calloc(ns, 1);
+	size_t *stamp = ct_calloc(ns, sizeof(*stamp));
+	size_t *cnt = ct_calloc(n + 1, sizeof(*cnt));
+	size_t *wstart = ct_calloc(ns + 1, sizeof(*wstart));
+	size_t *watch = NULL, *wfill = NULL;
+	struct heap h = { ct_calloc(n + 1, sizeof(size_t)), 0 };
+	struct rg_lit **order = ct_calloc(n + 1, sizeof(*order));
+	if (!need || !bind || !bound || !anybind || !stamp || !cnt || !wstart ||
+	    !h.v || !order) {
 		r = rg_nomem();
 		goto out;
 	}
 	for (int i = 0; i < b->slot_start && i < nslots; i++)
 		bound[i] = 1;
-	uint8_t *anybind = bind + n * ns;
 	for (size_t i = 0; i < n; i++) {
-		uint8_t *ni = need + i * ns, *bi = bind + i * ns;
-		lit_vars(b->lits[i], ni, bi, b->slot_start);
+		need[i].oom = bind[i].oom = &oom;
+		lit_vars(b->lits[i], &need[i], &bind[i], b->slot_start);
 		if (!b->lits[i]->neg)
-			for (size_t s = 0; s < ns; s++)
-				anybind[s] |= bi[s];
+			for (size_t j = 0; j < bind[i].n; j++)
+				anybind[bind[i].v[j]] = 1;
 	}
+	if (oom) {
+		r = rg_nomem();
+		goto out;
+	}
+	/* final need lists: distinct, not bound on entry, not bound by the
+	 * literal itself; negated literals bind nothing */
+	size_t total = 0;
 	for (size_t i = 0; i < n; i++) {
-		uint8_t *ni = need + i * ns, *bi = bind + i * ns;
+		struct vset *ni = &need[i], *bi = &bind[i];
+		size_t tag = 2 * i + 1, k = 0;
 		if (b->lits[i]->neg) {
-			for (size_t s = 0; s < ns; s++) {
-				ni[s] = (uint8_t)((ni[s] | bi[s]) &
-						  (anybind[s] | bound[s]));
-				bi[s] = 0;
-			}
+			for (size_t j = 0; j < bi->n; j++)
+				mark(ni, bi->v[j]);
+			bi->n = 0;
 		} else {
-			for (size_t s = 0; s < ns; s++)
-				if (bi[s])
-					ni[s] = 0;
+			for (size_t j = 0; j < bi->n; j++)
+				stamp[bi->v[j]] = tag;
+		}
+		for (size_t j = 0; j < ni->n; j++) {
+			int s = ni->v[j];
+			if (bound[s] || stamp[s] == tag || stamp[s] == tag + 1)
+				continue;
+			if (b->lits[i]->neg && !anybind[s])
+				continue; /* local to the negation */
+			stamp[s] = tag + 1;
+			ni->v[k++] = s;
+		}
+		ni->n = k;
+		cnt[i] = k;
+		total += k;
+		for (size_t j = 0; j < k; j++)
+			wstart[ni->v[j] + 1]++;
+	}
+	if (oom) {
+		r = rg_nomem();
+		goto out;
+	}
+	for (size_t s = 0; s < ns; s++)
+		wstart[s + 1] += wstart[s];
+	watch = ct_calloc(total + 1, sizeof(*watch));
+	wfill = ct_calloc(ns + 1, sizeof(*wfill));
+	if (!watch || !wfill) {
+		r = rg_nomem();
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < need[i].n; j++) {
+			int s = need[i].v[j];
+			watch[wstart[s] + wfill[s]++] = i;
+		}
+	for (size_t i = 0; i < n; i++)
+		if (cnt[i] == 0)
+			heap_push(&h, i);
+	size_t k = 0;
+	while (h.n > 0) {
+		size_t i = heap_pop(&h);
+		order[k++] = b->lits[i];
+		for (size_t j = 0; j < bind[i].n; j++) {
+			int s = bind[i].v[j];
+			if (bound[s])
+				continue;
+			bound[s] = 1;
+			for (size_t w = wstart[s]; w < wstart[s + 1]; w++)
+				if (--cnt[watch[w]] == 0)
+					heap_push(&h, watch[w]);
 		}
 	}
-	for (size_t k = 0; k < n; k++) {
-		size_t pick = n;
-		for (size_t i = 0; i < n && pick == n; i++) {
-			if (done[i])
+	if (k < n) {
+		for (size_t i = 0; i < n; i++) {
+			if (cnt[i] == 0)
 				continue;
-			uint8_t *ni = need + i * ns;
-			bool ok = true;
-			for (size_t s = 0; s < ns && ok; s++)
-				if (ni[s] && !bound[s])
-					ok = false;
-			if (ok)
-				pick = i;
-		}
-		if (pick == n) {
-			for (size_t i = 0; i < n; i++) {
-				if (done[i])
-					continue;
-				uint8_t *ni = need + i * ns;
-				for (size_t s = 0; s < ns; s++)
-					if (ni[s] && !bound[s]) {
-						r = rg_cerr(b->lits[i]->loc,
-							    "rego_unsafe_var_error",
-							    "var %s is unsafe",
-							    names[s] ? names[s] : "_");
-						goto out;
-					}
+			for (size_t j = 0; j < need[i].n; j++) {
+				int s = need[i].v[j];
+				if (!bound[s]) {
+					r = rg_cerr(b->lits[i]->loc, "rego_unsafe_var_error",
+						    "var %s is unsafe",
+						    names[s] ? names[s] : "_");
+					goto out;
+				}
 			}
-			r = CT_FAIL(CT_ERR_INTERNAL, "rego: ordering failed");
-			goto out;
 		}
-		done[pick] = 1;
-		order[k] = b->lits[pick];
-		uint8_t *bi = bind + pick * ns;
-		for (size_t s = 0; s < ns; s++)
-			bound[s] |= bi[s];
+		r = CT_FAIL(CT_ERR_INTERNAL, "rego: ordering failed");
+		goto out;
 	}
 	if (n)
 		memcpy(b->lits, order, n * sizeof(*order));
 	/* head variables must be bound by the body */
-	uint8_t *hn = need + (n + 1) * ns;
-	memset(hn, 0, ns);
 	for (size_t i = 0; i < nheads; i++) {
 		if (!heads[i])
 			continue;
-		uint8_t *hb = bind + (n + 1) * ns;
-		memset(hb, 0, ns);
-		tvars(heads[i], 0, hn, hb, b->slot_start);
-		comp_heads_free(heads[i], hn);
-	}
-	for (size_t s = 0; s < ns; s++)
-		if (hn[s] && !bound[s]) {
-			struct rg_loc loc = heads[0] ? heads[0]->loc : (struct rg_loc){ 0 };
-			r = rg_cerr(loc, "rego_unsafe_var_error", "var %s is unsafe",
-				    names[s] ? names[s] : "_");
+		struct vset hn = { .oom = &oom }, hb = { .oom = &oom };
+		tvars(heads[i], 0, &hn, &hb, b->slot_start);
+		comp_heads_free(heads[i], &hn);
+		int bad = -1;
+		for (size_t j = 0; j < hn.n && bad < 0; j++)
+			if (!bound[hn.v[j]])
+				bad = hn.v[j];
+		free(hn.v);
+		free(hb.v);
+		if (oom) {
+			r = rg_nomem();
 			goto out;
 		}
+		if (bad >= 0) {
+			r = rg_cerr(heads[i]->loc, "rego_unsafe_var_error",
+				    "var %s is unsafe", names[bad] ? names[bad] : "_");
+			goto out;
+		}
+	}
 out:
+	for (size_t i = 0; need && bind && i < n; i++) {
+		free(need[i].v);
+		free(bind[i].v);
+	}
 	free(need);
 	free(bind);
 	free(bound);
-	free(done);
+	free(anybind);
+	free(stamp);
+	free(cnt);
+	free(wstart);
+	free(watch);
+	free(wfill);
+	free(h.v);
 	free(order);
 	return r;
 }

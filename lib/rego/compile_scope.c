@@ -20,6 +20,7 @@ struct svar {
 	int slot;
 	bool assigned;
 	int pos; /* literal index from which it is visible (`:=`), or -1 */
+	int next; /* next variable of this scope with the same name, or -1 */
 };
 
 struct scope {
@@ -27,6 +28,8 @@ struct scope {
 	int limit; /* literal being resolved at this level */
 	struct svar *v;
 	size_t n, cap;
+	int *ht; /* open addressing: name -> first index in v, -1 empty */
+	size_t htcap;
 };
 
 struct cc {
@@ -40,7 +43,48 @@ struct cc {
 	bool query;
 };
 
-static void scope_free(struct scope *s) { free(s->v); }
+static void scope_free(struct scope *s)
+{
+	free(s->v);
+	free(s->ht);
+}
+
+static size_t name_hash(const char *n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *n; n++)
+		h = (h ^ (uint8_t)*n) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/* Slot in the hash table for `name` (its chain head or an empty slot). */
+static size_t ht_find(const struct scope *s, const char *name)
+{
+	size_t m = s->htcap - 1, i = name_hash(name) & m;
+	while (s->ht[i] >= 0 && strcmp(s->v[s->ht[i]].name, name) != 0)
+		i = (i + 1) & m;
+	return i;
+}
+
+static ct_result ht_grow(struct scope *s)
+{
+	size_t nc = s->htcap ? s->htcap * 2 : 16;
+	int *old = s->ht;
+	size_t oc = s->htcap;
+	s->ht = malloc(nc * sizeof(*s->ht));
+	if (!s->ht) {
+		s->ht = old;
+		return rg_nomem();
+	}
+	for (size_t i = 0; i < nc; i++)
+		s->ht[i] = -1;
+	s->htcap = nc;
+	for (size_t i = 0; i < oc; i++)
+		if (old[i] >= 0)
+			s->ht[ht_find(s, s->v[old[i]].name)] = old[i];
+	free(old);
+	return CT_OK;
+}
 
 static ct_result new_slot(struct cc *c, const char *name, int *out)
 {
@@ -69,26 +113,40 @@ static ct_result declare(struct cc *c, struct scope *s, const char *name,
 		s->cap = nc;
 	}
 	CT_GUARD(new_slot(c, name, slot));
-	s->v[s->n++] = (struct svar){ name, *slot, false, -1 };
+	if (2 * (s->n + 1) > s->htcap)
+		CT_GUARD(ht_grow(s));
+	int idx = (int)s->n;
+	s->v[s->n++] = (struct svar){ name, *slot, false, -1, -1 };
+	size_t h = ht_find(s, name);
+	if (s->ht[h] < 0) {
+		s->ht[h] = idx;
+	} else {
+		int j = s->ht[h];
+		while (s->v[j].next >= 0)
+			j = s->v[j].next;
+		s->v[j].next = idx;
+	}
 	return CT_OK;
 }
 
 static struct svar *find_local(struct scope *s, const char *name)
 {
-	for (; s; s = s->up)
-		for (size_t i = 0; i < s->n; i++)
-			if (strcmp(s->v[i].name, name) == 0 &&
-			    (s->v[i].pos < 0 || s->v[i].pos <= s->limit))
-				return &s->v[i];
+	for (; s; s = s->up) {
+		if (!s->htcap)
+			continue;
+		for (int j = s->ht[ht_find(s, name)]; j >= 0; j = s->v[j].next)
+			if (s->v[j].pos < 0 || s->v[j].pos <= s->limit)
+				return &s->v[j];
+	}
 	return NULL;
 }
 
 static struct svar *find_here(struct scope *s, const char *name)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->v[i].name, name) == 0)
-			return &s->v[i];
-	return NULL;
+	if (!s->htcap)
+		return NULL;
+	int j = s->ht[ht_find(s, name)];
+	return j >= 0 ? &s->v[j] : NULL;
 }
 
 static struct rg_term *root_var(struct cc *c, struct rg_loc loc, int slot)

@@ -45,6 +45,11 @@ uint64_t rg_now_ms(void)
 
 int rg_step(struct rg_ctx *c)
 {
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+	if (c->stack_base > here && c->stack_base - here > c->lim.max_stack)
+		return rg_fail(c, (struct rg_loc){ 0 }, CT_ERR_LIMIT, NULL,
+			       "rego: evaluation exceeded the stack limit (%zu bytes): body or call chain too deep",
+			       c->lim.max_stack);
 	if (++c->steps > c->lim.max_steps)
 		return rg_fail(c, (struct rg_loc){ 0 }, CT_ERR_LIMIT, NULL,
 			       "rego: evaluation exceeded the step limit (%llu)",

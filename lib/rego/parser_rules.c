@@ -158,6 +158,11 @@ ct_result rg_parse_body_until(struct rg_parser *p, enum rg_tok end,
 		if (TOK(p)->kind == TK_EOF)
 			return rg_perr(p, TOK(p), "body is not terminated");
 		struct rg_lit *l;
+		if (b->n >= CT_REGO_MAX_BODY_LITERALS)
+			return CT_FAIL(CT_ERR_LIMIT,
+				       "%s:%u:%u: rego_parse_error: more than %d literals in one body",
+				       TOK(p)->loc.file, TOK(p)->loc.line, TOK(p)->loc.col,
+				       CT_REGO_MAX_BODY_LITERALS);
 		CT_GUARD(parse_literal(p, &l));
 		CT_GUARD(push_lit(p, b, &cap, l));
 		struct rg_token *t = TOK(p);

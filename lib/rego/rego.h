@@ -39,11 +39,17 @@ struct ct_rego_limits {
 	size_t max_memory;       /* bytes allocated by one evaluation */
 	uint64_t max_wall_ms;    /* wall-clock time of one evaluation */
 	unsigned max_call_depth; /* nested rule/function calls */
+	size_t max_stack;        /* C stack the evaluation may use (bytes);
+				  * the calling thread needs this much plus a
+				  * margin (default pthread stacks: 8 MiB) */
 };
 #define CT_REGO_DEFAULT_MAX_STEPS ((uint64_t)50 * 1000 * 1000)
 #define CT_REGO_DEFAULT_MAX_MEMORY ((size_t)512 << 20)
 #define CT_REGO_DEFAULT_MAX_WALL_MS ((uint64_t)30 * 1000)
 #define CT_REGO_DEFAULT_MAX_CALL_DEPTH 512
+#define CT_REGO_DEFAULT_MAX_STACK ((size_t)4 << 20)
+/* Literals in one body (compile-time bound on the safety ordering). */
+#define CT_REGO_MAX_BODY_LITERALS 100000
 
 enum ct_rego_syntax {
 	CT_REGO_V1 = 0, /* Rego v1 (OPA 1.x default) */
