@@ -7,7 +7,7 @@
 # each generated policy admits the CreateContainer requests of its pod and
 # denies changed variants. Also: refusals for bad reference values.
 set -eu
-contrast=$1 data=$2 here=$3
+contrast=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") data=$2 here=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
