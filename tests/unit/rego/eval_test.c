@@ -202,6 +202,18 @@ static void test_limits(void **state)
 			      "x := count([y | some a in numbers.range(1, 3000); some b in numbers.range(1, 3000); y := a])",
 			      NULL, CT_ERR_LIMIT, "limit" };
 	run(&slow, CT_REGO_V1, &wall);
+
+	/* a long chain of literals nests continuations: bounded by max_stack */
+	size_t n = 3000, cap = n * 32;
+	char *q = malloc(cap);
+	assert_non_null(q);
+	size_t k = (size_t)snprintf(q, cap, "x0 := 1");
+	for (size_t i = 1; i < n; i++)
+		k += (size_t)snprintf(q + k, cap - k, "; x%zu := x%zu", i, i - 1);
+	struct ct_rego_limits stack = { .max_stack = 64 << 10 };
+	struct ecase chain = { "stack", NULL, NULL, NULL, q, NULL, CT_ERR_LIMIT, "stack limit" };
+	run(&chain, CT_REGO_V1, &stack);
+	free(q);
 }
 
 static void test_eval_ref_and_overlay(void **state)

@@ -114,6 +114,19 @@ static void test_depth_limit(void **state)
 static void test_size_limit(void **state)
 {
 	(void)state;
+	size_t n = CT_REGO_MAX_BODY_LITERALS + 1;
+	char *s = malloc(6 * n + 64);
+	assert_non_null(s);
+	size_t k = (size_t)snprintf(s, 64, "package p\nq if {");
+	for (size_t i = 0; i < n; i++) {
+		memcpy(s + k, "true;", 5);
+		k += 5;
+	}
+	memcpy(s + k, "}\n", 3);
+	assert_ct_err(add(s, CT_REGO_V1), CT_ERR_LIMIT);
+	assert_error_contains("literals in one body");
+	free(s);
+
 	struct ct_rego_compiler *c;
 	assert_ct_ok(ct_rego_compiler_new(&c));
 	assert_ct_err(ct_rego_compiler_add_module(c, "big.rego", "package p\n",
