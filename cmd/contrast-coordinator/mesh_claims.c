@@ -61,17 +61,26 @@ static void add_bool(struct claims_builder *b, unsigned n, bool v)
 	add_der(b, n, der, 3);
 }
 
+/* DER OCTET STRING of p; *der is OPENSSL_free'd by the caller. -1 on failure. */
+static int octets_der(const uint8_t *p, size_t len, unsigned char **der)
+{
+	ASN1_OCTET_STRING *s = ASN1_OCTET_STRING_new();
+	int dlen = -1;
+	*der = NULL;
+	if (s != NULL && len <= (size_t)INT32_MAX &&
+	    ASN1_OCTET_STRING_set(s, p, (int)len) == 1)
+		dlen = i2d_ASN1_OCTET_STRING(s, der);
+	ASN1_OCTET_STRING_free(s);
+	return dlen;
+}
+
 static void add_bytes(struct claims_builder *b, unsigned n, const uint8_t *p,
 		      size_t len)
 {
-	ASN1_OCTET_STRING *s = ASN1_OCTET_STRING_new();
-	unsigned char *der = NULL;
-	int dlen = -1;
-	if (s != NULL && ASN1_OCTET_STRING_set(s, p, (int)len) == 1)
-		dlen = i2d_ASN1_OCTET_STRING(s, &der);
+	unsigned char *der;
+	int dlen = octets_der(p, len, &der);
 	add_der(b, n, der, dlen);
 	OPENSSL_free(der);
-	ASN1_OCTET_STRING_free(s);
 }
 
 /* Four TCB claims in contrast.md's order: bootloader, SNP, TEE, microcode. */
@@ -139,14 +148,12 @@ CT_RESULT mesh_claims_build(struct ct_span report, const char *secret_id,
 		CT_ENSURE(len <= MESH_SECRET_ID_MAX, CT_ERR_USAGE,
 			  "mesh: workload secret id longer than %u bytes",
 			  MESH_SECRET_ID_MAX);
-		ASN1_OCTET_STRING *s = ASN1_OCTET_STRING_new();
-		unsigned char *der = NULL;
-		int dlen = -1;
-		if (s != NULL && ASN1_OCTET_STRING_set(s, (const unsigned char *)secret_id,
-						       (int)len) == 1)
-			dlen = i2d_ASN1_OCTET_STRING(s, &der);
-		ASN1_OCTET_STRING_free(s);
-		CT_ENSURE(dlen > 0, CT_ERR_NOMEM, "mesh: cannot encode the secret id");
+		unsigned char *der;
+		int dlen = octets_der((const uint8_t *)secret_id, len, &der);
+		if (dlen <= 0) {
+			OPENSSL_free(der);
+			CT_BAIL(CT_ERR_NOMEM, "mesh: cannot encode the secret id");
+		}
 		out->secret_id_der = der;
 		out->secret_id_der_len = (size_t)dlen;
 	}
