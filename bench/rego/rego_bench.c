@@ -29,6 +29,7 @@
 #define BENCH_ANNOT 40
 #define BENCH_INPUT_EXTRA 270
 #define BENCH_COMPILE_ROUNDS 5
+#define BENCH_ALTERNATIONS 3
 #define BENCH_ROUNDS_MAX 100000
 #define BENCH_TEXT_MAX ((size_t)4 << 20)
 
@@ -261,35 +262,46 @@ int main(int argc, char **argv)
 			ct_rego_policy_free(p);
 	}
 
-	/* Baseline: JSON parse of the input, same process, same run. */
+	/* Baseline: JSON parse of the input, same process, same run; the two
+	 * are measured in alternating rounds and the best round of each is
+	 * kept, so load from other processes skews both alike. */
 	parse_rounds = rounds * 10;
-	t0 = now();
-	for (i = 0; i < parse_rounds; i++) {
-		struct ct_rego_value *v = NULL;
-
-		if (!ct_ok(ct_rego_json_parse(ct_buf_span(&inp), NULL, &v)))
-			die("json parse");
-		ct_rego_value_unref(v);
-	}
-	t_parse = (now() - t0) / (double)parse_rounds;
-
 	memset(&o, 0, sizeof(o));
 	o.input = input;
-	t0 = now();
-	for (i = 0; i < rounds; i++) {
-		ct_rego_value_unref(res);
-		res = NULL;
-		if (!ct_ok(ct_rego_eval_ref(p, "data.agent_policy.CreateContainerRequest",
-					    &o, &res)))
-			die("decision");
+	t_parse = t_decide = 1e9;
+	for (int r = 0; r < BENCH_ALTERNATIONS; r++) {
+		double t;
+
+		t0 = now();
+		for (i = 0; i < parse_rounds; i++) {
+			struct ct_rego_value *v = NULL;
+
+			if (!ct_ok(ct_rego_json_parse(ct_buf_span(&inp), NULL, &v)))
+				die("json parse");
+			ct_rego_value_unref(v);
+		}
+		t = (now() - t0) / (double)parse_rounds;
+		if (t < t_parse)
+			t_parse = t;
+		t0 = now();
+		for (i = 0; i < rounds; i++) {
+			ct_rego_value_unref(res);
+			res = NULL;
+			if (!ct_ok(ct_rego_eval_ref(p, "data.agent_policy.CreateContainerRequest",
+						    &o, &res)))
+				die("decision");
+		}
+		t = (now() - t0) / (double)rounds;
+		if (t < t_decide)
+			t_decide = t;
 	}
-	t_decide = (now() - t0) / (double)rounds;
 	if (res == NULL || !ct_ok(ct_rego_value_to_json(res, &out)))
 		die("decision result");
 	printf("decision: %s\n", ct_buf_cstr(&out));
 	printf("compile: %.2f ms (goal <= 20 ms)\n", t_compile * 1e3);
 	printf("json parse of input: %.1f us\n", t_parse * 1e6);
-	printf("decision: %.1f us over %ld rounds\n", t_decide * 1e6, rounds);
+	printf("decision: %.1f us (best of %d x %ld rounds)\n", t_decide * 1e6,
+	       BENCH_ALTERNATIONS, rounds);
 	printf("ratio decision/parse: %.1f (goal <= 10)\n", t_decide / t_parse);
 	ct_rego_value_unref(res);
 	ct_rego_value_unref(data);
