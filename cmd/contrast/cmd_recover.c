@@ -49,7 +49,7 @@ static CT_RESULT build_request(EVP_PKEY *key, const char *shares_path, json_t **
 	ct_buf_init_secret(&salt, CT_SEED_SALT_LEN);
 	res = ct_file_read(&doc, shares_path, CT_SEEDSHARE_DOC_MAX_BYTES);
 	if (!ct_ok(res)) {
-		res = CT_FAIL(CT_ERR_USAGE, "%s", ct_error_message());
+		res = ct_cc_fail_as(CT_ERR_USAGE, NULL);
 		goto out;
 	}
 	res = ct_seedshare_recover(ct_buf_span(&doc), key, &seed, &salt);

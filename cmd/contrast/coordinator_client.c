@@ -24,6 +24,16 @@
 #include "http/http.h"
 #include "validators.h"
 
+CT_RESULT ct_cc_fail_as(enum ct_err cat, const char *prefix)
+{
+	/* Copy first: the message lives in the buffer CT_FAIL writes. */
+	char msg[CT_ERROR_MSG_MAX];
+	snprintf(msg, sizeof(msg), "%s", ct_error_message());
+	if (prefix != NULL)
+		return CT_FAIL(cat, "%s: %s", prefix, msg);
+	return CT_FAIL(cat, "%s", msg);
+}
+
 static unsigned wait_seconds(void)
 {
 	const char *s = getenv(CT_CLI_WAIT_ENV);
@@ -50,17 +60,15 @@ CT_RESULT ct_cc_open(struct ct_cc *cc, const char *cmd, const char *host_port,
 
 	if (!ct_ok(ct_file_read(&cc->manifest_raw, manifest_path,
 				CT_MANIFEST_MAX_BYTES)))
-		return CT_FAIL(CT_ERR_USAGE, "%s", ct_error_message());
+		return ct_cc_fail_as(CT_ERR_USAGE, NULL);
 	const char *sim = getenv("CONTRAST_ALLOW_SIMULATED");
 	unsigned flags = sim != NULL && strcmp(sim, "1") == 0
 				 ? CT_MANIFEST_ALLOW_SIMULATED : 0;
 	if (!ct_ok(ct_manifest_parse(ct_buf_span(&cc->manifest_raw), flags,
 				     &cc->manifest)))
-		return CT_FAIL(CT_ERR_USAGE, "%s: %s", manifest_path,
-			       ct_error_message());
+		return ct_cc_fail_as(CT_ERR_USAGE, manifest_path);
 	if (!ct_ok(ct_coord_validators_new(cc->manifest, true, &cc->validators)))
-		return CT_FAIL(CT_ERR_USAGE, "%s: %s", manifest_path,
-			       ct_error_message());
+		return ct_cc_fail_as(CT_ERR_USAGE, manifest_path);
 	return CT_OK;
 }
 

@@ -65,6 +65,9 @@ void ct_cc_close(struct ct_cc *cc);
 CT_RESULT ct_cc_call(struct ct_cc *cc, const char *method, const char *path,
 		     const json_t *req, json_t **resp);
 
+/* Re-records the current error under another category (and a prefix). */
+CT_RESULT ct_cc_fail_as(enum ct_err cat, const char *prefix);
+
 /* Reads a PEM private key file (EC or RSA). */
 CT_RESULT ct_cc_load_key(const char *path, EVP_PKEY **out);
 

@@ -237,7 +237,7 @@ def main():
     openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384",
             "-out", "stranger.pem")
     openssl("genrsa", "-traditional", "-out", "seedshare-owner.pem", "4096")
-    openssl("genrsa", "-traditional", "-out", "other-seedshare.pem", "2048")
+    openssl("genrsa", "-traditional", "-out", "other-seedshare.pem", "4096")
     owners = [key_digest("workload-owner.pem")]
     seedshare = [rsa_pub_hex("seedshare-owner.pem")]
 
