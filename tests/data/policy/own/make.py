@@ -56,12 +56,15 @@ def policy_data():
         "Ambient": [], "Bounding": ["CAP_NET_BIND_SERVICE"],
         "Effective": ["CAP_NET_BIND_SERVICE"], "Inheritable": [],
         "Permitted": ["CAP_NET_BIND_SERVICE"]}
-    init = gp.workload("init", ["example.com/shop/init:latest"], 0, 0, [0],
+    # Kubelet semantics: the pod's supplementalGroups reach every container;
+    # the pod's runAsUser/runAsGroup also apply to the sandbox (pause).
+    init = gp.workload("init", ["example.com/shop/init:latest"], 0, 0, [0, 2000],
                        ["sh", "-c", "echo ready"], [gp.PATH_ENV],
                        sysctl={"net.core.somaxconn": "1024"})
     init["init_container"] = True
     p = gp.policy("^web-[bcdfghjklmnpqrstvwxz2456789]+$",
-                  [gp.pause(sysctl={"net.core.somaxconn": "1024"}), init, app],
+                  [gp.pause(uid=1000, gid=1000,
+                            sysctl={"net.core.somaxconn": "1024"}), init, app],
                   namespace="shop")
     p["request_defaults"]["ExecProcessRequest"]["allowed_commands"] = [
         ["/bin/date"]]
