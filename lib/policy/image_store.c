@@ -192,6 +192,7 @@ static CT_RESULT take_file(gzFile gz, uint64_t size, json_t **slot)
 }
 
 static CT_RESULT scan_layer(const char *path, struct etc_files *ef)
+
 {
 	uint8_t h[512];
 	char name[4097];
@@ -279,6 +280,18 @@ static CT_RESULT scan_layer(const char *path, struct etc_files *ef)
 out:
 	gzclose(gz);
 	return res;
+}
+
+CT_RESULT ct_image_layer_etc(const char *path, json_t **passwd, json_t **group)
+{
+	struct etc_files ef = { json_incref(*passwd), json_incref(*group) };
+	ct_result r = scan_layer(path, &ef);
+
+	json_decref(*passwd);
+	json_decref(*group);
+	*passwd = ef.passwd;
+	*group = ef.group;
+	return r;
 }
 
 /* --- index and manifest ------------------------------------------------ */

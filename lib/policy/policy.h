@@ -223,6 +223,13 @@ CT_RESULT ct_registry_pull(const char *ref, const char *plain_http_hosts,
 			   json_t **out);
 /* Writes the cache file if it changed (no-op without a cache path). */
 CT_RESULT ct_image_source_save(struct ct_image_source *src);
+/*
+ * Applies one layer (tar, gzip or not) to the effective /etc/passwd and
+ * /etc/group: a file replaces *passwd or *group (a JSON string), a whiteout
+ * sets JSON null; others are kept. Both must be valid JSON values on
+ * entry and stay owned by the caller.
+ */
+CT_RESULT ct_image_layer_etc(const char *path, json_t **passwd, json_t **group);
 /* Reads the facts of one image from an OCI layout (image_store.c). */
 CT_RESULT ct_image_store_read(const char *dir, const char *ref, json_t **out);
 
