@@ -284,7 +284,7 @@ int rg_fail(struct rg_ctx *c, struct rg_loc loc, enum ct_err cat,
 	__attribute__((format(printf, 5, 6)));
 int rg_step(struct rg_ctx *c);
 int rg_charge(struct rg_ctx *c, size_t bytes);
-void rg_bind(struct rg_ctx *c, int slot, struct ct_rego_value *v);
+int rg_bind(struct rg_ctx *c, int slot, struct ct_rego_value *v);
 void rg_undo(struct rg_ctx *c, size_t mark);
 
 int rg_eval_term(struct rg_ctx *c, struct rg_term *t, rg_k k, void *arg);

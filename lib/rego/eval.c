@@ -71,18 +71,20 @@ int rg_charge(struct rg_ctx *c, size_t bytes)
 	return EV_OK;
 }
 
-void rg_bind(struct rg_ctx *c, int slot, struct ct_rego_value *v)
+int rg_bind(struct rg_ctx *c, int slot, struct ct_rego_value *v)
 {
 	if (c->ntrail == c->captrail) {
 		size_t nc = c->captrail ? c->captrail * 2 : 64;
 		struct ct_rego_value ***nt = ct_realloc(c->trail, nc * sizeof(*nt));
 		if (!nt)
-			abort(); /* tiny allocation; treated as fatal */
+			return rg_fail(c, (struct rg_loc){ 0 }, CT_ERR_NOMEM, NULL,
+				       "rego: out of memory");
 		c->trail = nt;
 		c->captrail = nc;
 	}
 	c->frame[slot] = ct_rego_value_ref(v);
 	c->trail[c->ntrail++] = &c->frame[slot];
+	return EV_OK;
 }
 
 void rg_undo(struct rg_ctx *c, size_t mark)
@@ -493,7 +495,8 @@ int rg_unify_tv(struct rg_ctx *c, struct rg_term *t, struct ct_rego_value *v,
 		if (cur)
 			return ct_rego_value_equal(cur, v) ? kb(c, arg) : EV_OK;
 		size_t mark = c->ntrail;
-		rg_bind(c, t->slot, v);
+		if (rg_bind(c, t->slot, v))
+			return EV_ERR;
 		int r = kb(c, arg);
 		rg_undo(c, mark);
 		return r;
