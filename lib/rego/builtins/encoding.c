@@ -289,7 +289,11 @@ static ct_result bi_json_marshal_opts(ARGS)
 			if (!pretty_set)
 				pretty = true;
 		} else {
-			return ct_rego_berror(ctx, "json.marshal_with_options: object contained unknown key \"%s\"", ks);
+			/* OPA reports a bad option as an operand type error. */
+			ct_result e = ct_rego_berror(ctx, "json.marshal_with_options: object contained unknown key \"%s\"", ks);
+
+			ctx->err_kind = CT_REGO_BERR_TYPE;
+			return e;
 		}
 	}
 	ct_buf_init(&b, CT_REGO_BUILTIN_STR_MAX);

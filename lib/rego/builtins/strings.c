@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
+
 #include "rego/builtins/builtins_impl.h"
 
 #define ARGS struct ct_rego_bctx *ctx, struct ct_rego_value *const *args, \
@@ -374,12 +376,17 @@ static ct_result bi_replace_n(ARGS)
 	CT_GUARD(bi_arg(ctx, "strings.replace_n", args, 0, K_OBJ, "object"));
 	CT_GUARD(bi_arg(ctx, "strings.replace_n", args, 1, K_STR, "string"));
 	for (k = 0; k < p->u.coll.len; k++) {
-		if (p->u.coll.items[k]->kind != CT_REGO_STRING)
-			return ct_rego_berror(ctx, "strings.replace_n: operand 1 "
-						   "non-string key found in pattern object");
-		if (p->u.coll.vals[k]->kind != CT_REGO_STRING)
-			return ct_rego_berror(ctx, "strings.replace_n: operand 1 "
-						   "non-string value found in pattern object");
+		const char *bad = p->u.coll.items[k]->kind != CT_REGO_STRING ? "key"
+				  : p->u.coll.vals[k]->kind != CT_REGO_STRING ? "value"
+				  : NULL;
+
+		if (bad != NULL) {
+			/* OPA: an operand type error (eval_type_error). */
+			res = ct_rego_berror(ctx, "strings.replace_n: operand 1 "
+					     "non-string %s found in pattern object", bad);
+			ctx->err_kind = CT_REGO_BERR_TYPE;
+			return res;
+		}
 	}
 	ct_buf_init(&b, CT_REGO_BUILTIN_STR_MAX);
 	while (i <= L(1)) {
@@ -576,6 +583,47 @@ static ct_result bi_any_suffix(ARGS)
 	return any_match(ctx, "strings.any_suffix_match", false, args, out);
 }
 
+/* format_int of an integer beyond int64 (canonical decimal text): exact,
+ * through OpenSSL's BIGNUM, lower-case digits, '-' for negatives. */
+static ct_result format_big(struct ct_rego_bctx *ctx, const char *dec,
+			    unsigned base, struct ct_rego_value **out)
+{
+	static const char digits[] = "0123456789abcdef";
+	BIGNUM *n = NULL;
+	struct ct_buf b;
+	ct_result res = CT_OK;
+	bool neg = dec[0] == '-';
+	size_t i;
+
+	if (base == 10)
+		return bi_ret(out, ct_rego_value_cstring(dec));
+	if (BN_dec2bn(&n, neg ? dec + 1 : dec) == 0)
+		return ct_rego_berror(ctx, "format_int: invalid integer %s", dec);
+	ct_buf_init(&b, CT_REGO_NUMBER_TEXT_MAX * 4 + 2);
+	while (ct_ok(res) && !BN_is_zero(n)) {
+		BN_ULONG d = BN_div_word(n, base);
+
+		if (d == (BN_ULONG)-1)
+			res = CT_FAIL(CT_ERR_INTERNAL, "format_int: BN_div_word failed");
+		else
+			res = ct_buf_append_byte(&b, (uint8_t)digits[d]);
+	}
+	if (ct_ok(res) && neg)
+		res = ct_buf_append_byte(&b, '-');
+	BN_free(n);
+	if (ct_ok(res)) {
+		for (i = 0; i < b.len / 2; i++) {
+			uint8_t t = b.data[i];
+
+			b.data[i] = b.data[b.len - 1 - i];
+			b.data[b.len - 1 - i] = t;
+		}
+		res = bi_ret(out, ct_rego_value_string_new((const char *)b.data, b.len));
+	}
+	ct_buf_dispose(&b);
+	return res;
+}
+
 static ct_result bi_format_int(ARGS)
 {
 	static const char digits[] = "0123456789abcdef";
@@ -589,8 +637,14 @@ static ct_result bi_format_int(ARGS)
 	CT_GUARD(bi_arg(ctx, "format_int", args, 0, K_NUM, "number"));
 	CT_GUARD(bi_arg(ctx, "format_int", args, 1, K_NUM, "number"));
 	if (!ct_rego_number_to_int64(args[1], &base) ||
-	    (base != 2 && base != 8 && base != 10 && base != 16))
-		return ct_rego_berror(ctx, "format_int: operand 2 must be one of {2, 8, 10, 16}");
+	    (base != 2 && base != 8 && base != 10 && base != 16)) {
+		ct_result e = ct_rego_berror(ctx, "format_int: operand 2 must be one of {2, 8, 10, 16}");
+
+		ctx->err_kind = CT_REGO_BERR_TYPE;
+		return e;
+	}
+	if (args[0]->numkind == CT_NUM_BIG)
+		return format_big(ctx, args[0]->u.num.text, (unsigned)base, out);
 	d = ct_rego_number_to_double(args[0]);
 	if (args[0]->numkind == CT_NUM_INT) {
 		neg = args[0]->u.num.i < 0;
