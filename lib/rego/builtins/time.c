@@ -113,6 +113,12 @@ static bool parse_rfc3339(const char *s, size_t len, int64_t *ns_out)
 		return false;
 	days = days_from_civil(y, mo, d);
 	total = days * 86400 + h * 3600 + mi * 60 + sec - off;
+	/* Before 1970 borrow a second so that the earliest instant Go can
+	 * represent (INT64_MIN ns) does not overflow on the way there. */
+	if (total < 0 && ns > 0) {
+		total++;
+		ns -= 1000000000;
+	}
 	/* Go's UnixNano covers 1677-09-21 .. 2262-04-11. */
 	if (__builtin_mul_overflow(total, INT64_C(1000000000), &total) ||
 	    __builtin_add_overflow(total, ns, &total)) {
@@ -637,6 +643,10 @@ static bool parse_time(const char *layout, const char *v, size_t len, int64_t *n
 		int64_t total = days * 86400 + h * 3600 + mi * 60 + s - off;
 		int64_t full;
 
+		if (total < 0 && frac > 0) { /* see parse_rfc3339 */
+			total++;
+			frac -= 1000000000;
+		}
 		if (__builtin_mul_overflow(total, INT64_C(1000000000), &full) ||
 		    __builtin_add_overflow(full, frac, &full)) {
 			*ns = INT64_MIN; /* out of range */
