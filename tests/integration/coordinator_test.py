@@ -504,8 +504,16 @@ def main():
         tap(p.returncode == 0, "contrast verify accepts the history after the kills",
             p.stdout + p.stderr)
 
-    stop(coord.p)
+    rc = stop(coord.p)
     stop(sim_p)
+    tap(rc == 0, "final SIGTERM: exit 0 (%s)" % rc)
+    bad = []
+    for name in os.listdir(T):
+        if name.endswith(".log"):
+            text = open(os.path.join(T, name), errors="replace").read()
+            if ("Sanitizer" in text or "runtime error:" in text):
+                bad.append(name)
+    tap(not bad, "no sanitizer reports in the daemons' logs", " ".join(bad))
     print("1..%d" % N, flush=True)
     return 1 if FAILED else 0
 
