@@ -565,8 +565,8 @@ static int data_walk(struct rg_ctx *c, struct dref_st *st)
 	struct rg_term *t = st->t;
 	size_t nseg = t->kind == RT_REF ? t->n : 1;
 	struct rg_term **segs = t->kind == RT_REF ? t->items : NULL;
+	bool below = false;
 	if (c->wtop && st->depth < RG_MAX_PATH) {
-		bool below;
 		struct ct_rego_value *ov = rg_data_override(c, st->path, st->depth, &below);
 		if (ov)
 			return rg_walk_value(c, ov, segs ? segs + st->seg : NULL,
@@ -574,8 +574,8 @@ static int data_walk(struct rg_ctx *c, struct dref_st *st)
 	}
 	bool rules_here = st->n && st->n->kind;
 	bool base_obj = st->base && ct_rego_value_kind(st->base) == CT_REGO_OBJECT;
-	if (st->seg == nseg || rules_here || (!st->n && !base_obj)) {
-		if (!st->n && !st->base)
+	if (st->seg == nseg || rules_here || (!st->n && !base_obj && !below)) {
+		if (!st->n && !st->base && !below)
 			return EV_OK;
 		struct ct_rego_value *doc;
 		if (rg_doc_at(c, st->n, st->base, st->path, st->depth, t->loc, &doc))
