@@ -267,7 +267,8 @@ static ct_result parse_rule(struct rg_parser *p, struct rg_module *m,
 		CT_GUARD(rg_parse_expr(p, &r->value));
 	}
 	if (r->kind == RK_COMPLETE && !r->value && p->syntax == CT_REGO_V0 &&
-	    h->kind == RT_REF && h->n == 2) {
+	    h->kind == RT_REF && h->n == 2 &&
+	    !(rg_is_kw(p, TOK(p), "if") && !ref_next(p))) {
 		/* v0 partial set: p[x] { ... } */
 		r->kind = RK_SET;
 		r->key = h->items[1];
