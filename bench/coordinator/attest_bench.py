@@ -78,4 +78,5 @@ if __name__ == "__main__":
     finally:
         for pr in mt.PROCS:
             mt.stop(pr)
+        mt.shutil.rmtree(mt.T, ignore_errors=True)
     sys.exit(rc)
