@@ -587,7 +587,10 @@ static CT_RESULT build_caps(const struct ct_gen_ctx *x, const json_t *c,
 	const json_t *drop = json_object_get(caps, "drop");
 	json_t *set = json_deep_copy(json_object_get(
 		x->settings, privileged ? "privileged_caps" : "default_caps"));
+	ct_result res = CT_OK;
 
+	*out = NULL;
+	CT_TRY_ENSURE(set != NULL, CT_ERR_PROTO, "settings: capability list missing");
 	for (size_t i = 0; i < json_array_size(drop); i++)
 		if (json_is_string(json_array_get(drop, i)) &&
 		    strcmp(json_string_value(json_array_get(drop, i)), "ALL") == 0)
@@ -596,15 +599,18 @@ static CT_RESULT build_caps(const struct ct_gen_ctx *x, const json_t *c,
 		const char *s = json_string_value(json_array_get(add, i));
 		char *n;
 		bool have = false;
-		CT_ENSURE(s != NULL, CT_ERR_USAGE, "%s: securityContext."
-			  "capabilities.add[%zu]: want a string", x->where, i);
+		CT_TRY_ENSURE(s != NULL, CT_ERR_USAGE, "%s: securityContext."
+			      "capabilities.add[%zu]: want a string", x->where, i);
 		if (strcmp(s, "ALL") == 0) {
 			json_decref(set);
 			set = json_deep_copy(json_object_get(x->settings,
 							     "privileged_caps"));
+			CT_TRY_ENSURE(set != NULL, CT_ERR_PROTO,
+				      "settings: privileged_caps missing");
 			continue;
 		}
 		n = cap_name(s);
+		CT_TRY_ENSURE(n != NULL, CT_ERR_NOMEM, "out of memory");
 		for (size_t j = 0; j < json_array_size(set); j++)
 			have = have || strcmp(json_string_value(json_array_get(set, j)), n) == 0;
 		if (!have)
@@ -614,9 +620,10 @@ static CT_RESULT build_caps(const struct ct_gen_ctx *x, const json_t *c,
 	for (size_t i = 0; i < json_array_size(drop); i++) {
 		const char *s = json_string_value(json_array_get(drop, i));
 		char *n;
-		CT_ENSURE(s != NULL, CT_ERR_USAGE, "%s: securityContext."
-			  "capabilities.drop[%zu]: want a string", x->where, i);
+		CT_TRY_ENSURE(s != NULL, CT_ERR_USAGE, "%s: securityContext."
+			      "capabilities.drop[%zu]: want a string", x->where, i);
 		n = cap_name(s);
+		CT_TRY_ENSURE(n != NULL, CT_ERR_NOMEM, "out of memory");
 		for (size_t j = json_array_size(set); j-- > 0;)
 			if (strcmp(json_string_value(json_array_get(set, j)), n) == 0)
 				json_array_remove(set, j);
@@ -625,9 +632,10 @@ static CT_RESULT build_caps(const struct ct_gen_ctx *x, const json_t *c,
 	*out = json_pack("{s:O, s:O, s:[], s:O, s:[]}", "Bounding", set,
 			 "Effective", set, "Inheritable", "Permitted", set,
 			 "Ambient");
+	CT_TRY_ENSURE(*out != NULL, CT_ERR_NOMEM, "out of memory");
+out:
 	json_decref(set);
-	CT_ENSURE(*out != NULL, CT_ERR_NOMEM, "out of memory");
-	return CT_OK;
+	return res;
 }
 
 CT_RESULT ct_gen_process(const struct ct_gen_ctx *x, const json_t *c,

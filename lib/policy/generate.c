@@ -188,9 +188,10 @@ static CT_RESULT volume_mount(const struct ct_gen_ctx *x, const json_t *vm,
 	} else if (json_object_get(vol, "hostPath") != NULL) {
 		const char *hp = json_string_value(json_object_get(
 			json_object_get(vol, "hostPath"), "path"));
-		json_t *o = json_pack("[s,s,s]", "rbind", prop, rw);
+		json_t *o;
 		CT_ENSURE(hp != NULL, CT_ERR_USAGE, "%s: volume '%s': hostPath.path: "
 			  "missing", x->where, name);
+		o = json_pack("[s,s,s]", "rbind", prop, rw);
 		m = shared_mount(s, dest, basename_of(hp), o);
 		json_decref(o);
 	} else {
