@@ -5,8 +5,8 @@
  * go through the bounded JSON reader. Keys for RS/PS/ES are PEM public keys
  * or certificates; HMAC comparison is constant-time. decode_verify checks
  * the signature, alg, exp/nbf against the evaluation clock, iss and aud,
- * and follows nested (cty JWT) tokens a bounded number of levels. JWK keys
- * are not implemented yet.
+ * and follows nested (cty JWT) tokens a bounded number of levels. Keys may
+ * also be JWKs or JWK sets (jwk.c), which also signs tokens.
  */
 #include <string.h>
 #include <strings.h>
@@ -228,8 +228,18 @@ static ct_result sig_check(struct ct_rego_bctx *ctx, const char *name,
 			      jp->s_off - 1, mac, sizeof(mac), &mlen) != NULL)
 			*ok = mlen == sig.len && CRYPTO_memcmp(mac, sig.data, mlen) == 0;
 	} else {
-		const char *why;
-		EVP_PKEY *k = load_key(key, key_len, &why);
+		const char *why = "failed to parse a JWK key (set)";
+		EVP_PKEY *k = NULL;
+
+		if (key_len > 0 && key[0] == '{') {
+			struct ct_rego_value *kv = ct_rego_value_string_new(key, key_len);
+
+			if (kv != NULL && !ct_rego_jwk_load(kv, &k, NULL))
+				k = NULL;
+			ct_rego_value_unref(kv);
+		} else {
+			k = load_key(key, key_len, &why);
+		}
 		EVP_MD_CTX *mctx;
 		EVP_PKEY_CTX *pctx = NULL;
 		const uint8_t *sp = sig.data;
@@ -498,5 +508,6 @@ const struct ct_rego_builtin *const ct_rego_builtins_jwt[] = {
 	&b_bi_jwt_decode, &b_bi_jwt_decode_verify, &b_bi_v_hs256, &b_bi_v_hs384, &b_bi_v_hs512,
 	&b_bi_v_rs256, &b_bi_v_rs384, &b_bi_v_rs512, &b_bi_v_ps256,
 	&b_bi_v_ps384, &b_bi_v_ps512, &b_bi_v_es256, &b_bi_v_es384,
-	&b_bi_v_es512, NULL,
+	&b_bi_v_es512, &ct_rego_b_jwt_encode_sign, &ct_rego_b_jwt_encode_sign_raw,
+	NULL,
 };
