@@ -140,6 +140,13 @@ def main():
     s.image(["example.com/shop/app:1.0"],
             {"User": "1000", "Entrypoint": ["/app/server"], "Env": [PATH]}, [{"app/server": "x\n"}])
     s.image(["example.com/shop/init:latest"], {"Env": [PATH]}, [{"bin/sh": "x\n"}])
+    # Layer semantics: group membership, and a whiteout that removes it.
+    base = {"etc/passwd": ROOT_PW + "app:x:500:500::/home/app:/bin/sh\n",
+            "etc/group": "root:x:0:\napp:x:500:app\nextra:x:700:root,app\n"}
+    s.image(["example.com/test/groups:1"], {"User": "app", "Cmd": ["run"], "Env": [PATH]},
+            [base])
+    s.image(["example.com/test/whiteout:1"], {"User": "app", "Cmd": ["run"], "Env": [PATH]},
+            [base, {"etc/.wh.group": ""}])
     s.finish()
 
 

@@ -150,4 +150,33 @@ assert a["OCI"]["Process"]["EnvRegex"] == ["^NS=$(sandbox-namespace)$", "^ME=$(s
 assert a["OCI"]["Process"]["Args"] == ["sh", "-c", "echo prod hunter2"], a["OCI"]["Process"]["Args"]
 assert b["OCI"]["Process"]["Args"] == a["OCI"]["Process"]["Args"]
 PY
+# Image layers: /etc/group membership counts, a later whiteout removes it.
+for img in groups whiteout; do
+	printf 'kind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: "example.com/test/%s:1"}]\n' $img >"$tmp/$img.yaml"
+	"$contrast" policy generate --image-store "$store" --data "$tmp/$img.yaml" >"$tmp/$img.json" || fail "$img"
+done
+python3 - "$tmp/groups.json" "$tmp/whiteout.json" <<'PY' || fail "layer semantics"
+import json, sys
+g, w = (json.load(open(p))["containers"][1]["OCI"]["Process"]["User"] for p in sys.argv[1:3])
+assert (g["UID"], g["GID"], sorted(g["AdditionalGids"])) == (500, 500, [500, 700]), g
+assert (w["UID"], w["GID"], w["AdditionalGids"]) == (500, 500, [500]), w
+PY
+
+# A store whose blob does not match its digest is refused.
+cp -r "$store" "$tmp/bad-store"
+chmod -R u+w "$tmp/bad-store"
+python3 - "$tmp/bad-store" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+for m in json.load(open(os.path.join(d, "index.json")))["manifests"]:
+    if m["annotations"]["org.opencontainers.image.ref.name"] == "quay.io/prometheus/busybox:latest":
+        man = json.load(open(os.path.join(d, "blobs", m["digest"].replace(":", "/"))))
+        p = os.path.join(d, "blobs", man["layers"][0]["digest"].replace(":", "/"))
+        b = bytearray(open(p, "rb").read()); b[-1] ^= 1
+        open(p, "wb").write(bytes(b))
+PY
+rc=0
+"$contrast" policy generate --image-store "$tmp/bad-store" --data \
+	"$data/genpolicy/state/execprocess/pod.yaml" >/dev/null 2>"$tmp/err" || rc=$?
+[ $rc = 2 ] && grep -q 'content hashes to' "$tmp/err" || { cat "$tmp/err"; fail "tampered store: exit $rc"; }
 echo "ok"
