@@ -262,6 +262,10 @@ struct rg_ctx {
 	struct ct_rego_value **cache;
 	uint8_t *cstate; /* 0 none, 1 computing, 2 done */
 	struct rg_wframe *wtop; /* active `with` literals */
+	/* inside a replacement function: function mocks installed at or
+	 * above this frame do not apply */
+	struct rg_wframe *mock_barrier;
+	bool in_mock;
 	struct ct_rego_bctx bctx;
 	struct ct_rego_limits lim;
 	uint64_t steps;

@@ -27,7 +27,9 @@ const struct rg_override *rg_fn_override(struct rg_ctx *c,
 					 const struct rg_node *fn,
 					 struct rg_wframe **frame)
 {
-	for (struct rg_wframe *w = c->wtop; w; w = w->up)
+	for (struct rg_wframe *w = c->wtop; w; w = w->up) {
+		if (c->in_mock && w == c->mock_barrier)
+			break;
 		for (size_t i = w->nov; i-- > 0;) {
 			const struct rg_override *o = &w->ov[i];
 			if (o->w->root)
@@ -37,6 +39,7 @@ const struct rg_override *rg_fn_override(struct rg_ctx *c,
 				return o;
 			}
 		}
+	}
 	return NULL;
 }
 
@@ -82,12 +85,16 @@ static int invoke(struct rg_ctx *c, struct rg_term *t,
 				*out = ct_rego_value_ref(o->val);
 				return EV_OK;
 			}
-			/* the replacement runs without this frame's mocks, so
-			 * it can call the original */
-			struct rg_wframe *saved = c->wtop;
-			c->wtop = wf->up;
+			/* the replacement runs without function mocks, so it
+			 * calls the originals (and never another mock) */
+			(void)wf;
+			struct rg_wframe *sb = c->mock_barrier;
+			bool sm = c->in_mock;
+			c->mock_barrier = c->wtop;
+			c->in_mock = true;
 			int r = invoke(c, t, o->bi, o->fn, vals, nargs, out);
-			c->wtop = saved;
+			c->mock_barrier = sb;
+			c->in_mock = sm;
 			return r;
 		}
 	}

@@ -193,9 +193,19 @@ ct_result rg_parse_body_until(struct rg_parser *p, enum rg_tok end,
 static ct_result parse_rule_body(struct rg_parser *p, struct rg_body **out)
 {
 	if (TOK(p)->kind == TK_LBRACE) {
-		/* `if {` is always a body */
+		/* `if {` is a body, unless that fails to parse and the braces
+		 * hold one term (`if {x: 1 | ...}`) */
+		size_t save = p->i;
+		unsigned depth = p->depth, nest = p->nest;
 		p->i++;
-		return rg_parse_body_until(p, TK_RBRACE, out);
+		ct_result r = rg_parse_body_until(p, TK_RBRACE, out);
+		if (ct_ok(r) || r.err != CT_ERR_USAGE)
+			return r;
+		p->i = save;
+		p->depth = depth;
+		p->nest = nest;
+		p->no_bar = false;
+		ct_error_clear();
 	}
 	struct rg_body *b = rg_alloc(p->a, sizeof(*b));
 	struct rg_lit *l;
