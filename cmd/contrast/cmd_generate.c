@@ -649,6 +649,13 @@ static CT_RESULT run(const struct opts *o)
 	CT_TRY(write_manifest(o, policies));
 	for (size_t i = 0; i < files.n; i++) {
 		struct ct_buf out, old;
+		bool has_target = false;
+		/* Files without a target stay untouched (comments and all). */
+		for (size_t k = 0; k < set.npods && !has_target; k++)
+			has_target = is_target(&set.pods[k]) &&
+				     strcmp(set.pods[k].doc->file, files.v[i]) == 0;
+		if (!has_target)
+			continue;
 		ct_buf_init(&out, CT_K8S_FILE_MAX * 2);
 		ct_buf_init(&old, CT_K8S_FILE_MAX);
 		res = ct_k8s_emit_file(&set, files.v[i], &out);

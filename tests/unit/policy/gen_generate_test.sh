@@ -14,6 +14,8 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 mkdir "$tmp/app"
 cp "$data"/k8s/*.yaml "$tmp/app/"
+printf '# only a Service: left alone\nkind: Service\nmetadata: {name: extra}\n' >"$tmp/app/zz-service.yaml"
+cp "$tmp/app/zz-service.yaml" "$tmp/zz-service.orig"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes \
 	-keyout "$tmp/ark.key" -out "$tmp/ark.pem" -subj /CN=sim-ark -days 30 2>/dev/null
 cd "$tmp/app"
@@ -26,6 +28,7 @@ grep -q '^updated manifest manifest.json (13 policies)$' "$tmp/out1" || fail "ma
 openssl pkey -in workload-owner.pem -noout -text 2>/dev/null | grep -q 'NIST CURVE: P-384' || fail "not P-384"
 openssl pkey -in seedshare-owner.pem -noout -text 2>/dev/null | grep -q 'Private-Key: (4096 bit' || fail "not RSA-4096"
 
+cmp -s zz-service.yaml "$tmp/zz-service.orig" || fail "a file without workloads was rewritten"
 mkdir "$tmp/snap"
 cp ./*.yaml manifest.json ./*.pem "$tmp/snap/"
 "$contrast" generate --image-store "$data/oci" --reference-values Simulator \
