@@ -1,6 +1,8 @@
 /*
- * misc.c - bits.*, semver.*, uuid.rfc4122/parse and the v0-only deprecated built-ins (any all set_diff
- * cast_*). Strings parsed here (versions, UUIDs)
+ * misc.c - bits.*, semver.*, uuid.rfc4122/parse, the v0-only deprecated built-ins (any all set_diff
+ * cast_*), and the environment built-ins the engine only names: http.send
+ * (always an error: the engine never does network I/O; policies mock it
+ * with `with`) and opa.runtime (an empty object: no runtime to describe). Strings parsed here (versions, UUIDs)
  * come from policies and inputs: every parser is bounded by the string
  * length and rejects anything outside its grammar.
  */
@@ -495,11 +497,33 @@ DEP(bi_cast_boolean, "cast_boolean", 1);
 DEP(bi_cast_null, "cast_null", 1);
 DEP(bi_cast_object, "cast_object", 1);
 
+static ct_result bi_http_send(ARGS)
+{
+	(void)args;
+	(void)out;
+	return ct_rego_berror(ctx, "http.send: network access is not available in this engine");
+}
+
+static ct_result bi_opa_runtime(ARGS)
+{
+	(void)ctx;
+	(void)args;
+	return bi_ret(out, ct_rego_object_new(0));
+}
+
+static const struct ct_rego_builtin b_bi_http_send = {
+	.name = "http.send", .arity = 1, .fn = bi_http_send, .nondeterministic = true
+};
+static const struct ct_rego_builtin b_bi_opa_runtime = {
+	.name = "opa.runtime", .arity = 0, .fn = bi_opa_runtime
+};
+
 const struct ct_rego_builtin *const ct_rego_builtins_misc[] = {
 	&b_bi_bits_and, &b_bi_bits_or, &b_bi_bits_xor, &b_bi_bits_lsh,
 	&b_bi_bits_rsh, &b_bi_bits_negate, &b_bi_semver_is_valid,
 	&b_bi_semver_compare,
 	&b_bi_uuid_rfc4122, &b_bi_uuid_parse, &b_bi_any, &b_bi_all, &b_bi_set_diff,
 	&b_bi_cast_array, &b_bi_cast_set, &b_bi_cast_string,
-	&b_bi_cast_boolean, &b_bi_cast_null, &b_bi_cast_object, NULL,
+	&b_bi_cast_boolean, &b_bi_cast_null, &b_bi_cast_object,
+	&b_bi_http_send, &b_bi_opa_runtime, NULL,
 };
