@@ -199,7 +199,8 @@ static ct_result parse_rule_body(struct rg_parser *p, struct rg_body **out)
 		unsigned depth = p->depth, nest = p->nest;
 		p->i++;
 		ct_result r = rg_parse_body_until(p, TK_RBRACE, out);
-		if (ct_ok(r) || r.err != CT_ERR_USAGE)
+		if (ct_ok(r) || r.err != CT_ERR_USAGE ||
+		    p->toks[save + 1].kind == TK_RBRACE)
 			return r;
 		p->i = save;
 		p->depth = depth;
