@@ -88,6 +88,25 @@ static ct_result re_get(struct ct_rego_bctx *ctx, const char *name,
 	if (code == NULL) {
 		PCRE2_UCHAR msg[256];
 
+		size_t k = len;
+
+		/* Go's wording for the common syntax errors. */
+		switch (errcode) {
+		case PCRE2_ERROR_MISSING_SQUARE_BRACKET:
+			while (k > 0 && pat[k - 1] != '[')
+				k--;
+			k = k > 0 ? k - 1 : 0;
+			return ct_rego_berror(ctx, "%s: error parsing regexp: missing closing ]: `%.*s`",
+					      name, (int)(len - k), pat + k);
+		case PCRE2_ERROR_MISSING_CLOSING_PARENTHESIS:
+			return ct_rego_berror(ctx, "%s: error parsing regexp: missing closing ): `%.*s`",
+					      name, (int)len, pat);
+		case PCRE2_ERROR_UNMATCHED_CLOSING_PARENTHESIS:
+			return ct_rego_berror(ctx, "%s: error parsing regexp: unexpected ): `%.*s`",
+					      name, (int)len, pat);
+		default:
+			break;
+		}
 		pcre2_get_error_message(errcode, msg, sizeof(msg));
 		return ct_rego_berror(ctx, "%s: error parsing regexp: %s", name,
 				      (const char *)msg);
@@ -138,24 +157,37 @@ static ct_result re_exec(struct ct_rego_bctx *ctx, const char *name,
 	return CT_OK;
 }
 
-static ct_result bi_regex_match(ARGS)
+static ct_result regex_match(struct ct_rego_bctx *ctx, const char *nm,
+			       struct ct_rego_value *const *args,
+			       struct ct_rego_value **out)
 {
 	pcre2_code *code;
 	pcre2_match_data *md;
 	ct_result r;
 	int rc = 0;
 
-	CT_GUARD(bi_arg(ctx, "regex.match", args, 0, K_STR, "string"));
-	CT_GUARD(bi_arg(ctx, "regex.match", args, 1, K_STR, "string"));
-	CT_GUARD(re_get(ctx, "regex.match", S(0), L(0), &code));
+	CT_GUARD(bi_arg(ctx, nm, args, 0, K_STR, "string"));
+	CT_GUARD(bi_arg(ctx, nm, args, 1, K_STR, "string"));
+	CT_GUARD(re_get(ctx, nm, S(0), L(0), &code));
 	md = pcre2_match_data_create_from_pattern(code, NULL);
 	if (md == NULL)
 		return CT_FAIL(CT_ERR_NOMEM, "rego: out of memory");
-	r = re_exec(ctx, "regex.match", code, S(1), L(1), 0, md, &rc);
+	r = re_exec(ctx, nm, code, S(1), L(1), 0, md, &rc);
 	pcre2_match_data_free(md);
 	CT_GUARD(r);
 	*out = ct_rego_value_bool(rc > 0);
 	return CT_OK;
+}
+
+static ct_result bi_regex_match(ARGS)
+{
+	return regex_match(ctx, "regex.match", args, out);
+}
+
+/* v0's deprecated re_match reports errors under its own name. */
+static ct_result bi_re_match(ARGS)
+{
+	return regex_match(ctx, "re_match", args, out);
 }
 
 static ct_result bi_regex_is_valid(ARGS)
@@ -576,7 +608,7 @@ CT_BUILTIN(bi_regex_replace, "regex.replace", 3);
 CT_BUILTIN(bi_glob_quote_meta, "glob.quote_meta", 1);
 CT_BUILTIN(bi_regex_template_match, "regex.template_match", 4);
 static const struct ct_rego_builtin b_re_match = {
-	.name = "re_match", .arity = 2, .fn = bi_regex_match, .deprecated = true
+	.name = "re_match", .arity = 2, .fn = bi_re_match, .deprecated = true
 };
 
 const struct ct_rego_builtin *const ct_rego_builtins_regex[] = {
