@@ -185,6 +185,10 @@ static ct_result bi_time_parse_duration_ns(ARGS)
 		else if (i < len && s[i] == 's') { unit = 1e9; i++; }
 		else if (i < len && s[i] == 'm') { unit = 60e9; i++; }
 		else if (i < len && s[i] == 'h') { unit = 3600e9; i++; }
+		/* OPA extends Go's units with days, weeks and (365-day) years. */
+		else if (i < len && s[i] == 'd') { unit = 86400e9; i++; }
+		else if (i < len && s[i] == 'w') { unit = 7 * 86400e9; i++; }
+		else if (i < len && s[i] == 'y') { unit = 365 * 86400e9; i++; }
 		else goto bad;
 		total += v * unit;
 	}
