@@ -111,9 +111,15 @@ CT_RESULT ct_cc_call(struct ct_cc *cc, const char *method, const char *path,
 		ct_atls_client_hook_init(&hook, &acfg);
 		ct_result res = ct_http_client_json(&hc, method, path, req, &status,
 						    resp);
+		/*
+		 * Only a Coordinator we never reached is retried: once a
+		 * handshake verified it, the request may have been acted on
+		 * (SetManifest is not idempotent), and a refusal is final.
+		 */
 		bool unreachable = !ct_ok(res) && status == 0 &&
 				   ct_error_category() == CT_ERR_IO &&
-				   hook.outcome.error[0] == '\0';
+				   hook.outcome.error[0] == '\0' &&
+				   !hook.outcome.peer_valid;
 		if (!unreachable || time(NULL) >= deadline) {
 			if (tick > 0 && tty)
 				fputc('\n', stderr);
