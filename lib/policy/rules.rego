@@ -125,6 +125,11 @@ subst_names(r, sname, sns) := replace(replace(r, "$(sandbox-name)", regex_escape
 
 cap_sets := ["Ambient", "Bounding", "Effective", "Inheritable", "Permitted"]
 
+# Data written for another schema version must not be half-understood.
+schema_ok if {
+	policy_data.version == 1
+}
+
 # ========================================================= CreateContainer
 
 cc_annotations := input.OCI.Annotations
@@ -225,6 +230,10 @@ default CreateContainerRequest := false
 CreateContainerRequest := {"allowed": true, "ops": cc_ops} if {
 	cc_c
 	count(violations_CreateContainerRequest) == 0
+}
+
+violations_CreateContainerRequest contains "policy_data.version: want 1" if {
+	not schema_ok
 }
 
 # --- request shape: fields the host must leave empty
@@ -569,6 +578,10 @@ CreateSandboxRequest if {
 	count(violations_CreateSandboxRequest) == 0
 }
 
+violations_CreateSandboxRequest contains "policy_data.version: want 1" if {
+	not schema_ok
+}
+
 violations_CreateSandboxRequest contains "guest_hook_path: must be empty" if {
 	not is_empty(input.guest_hook_path)
 }
@@ -607,6 +620,10 @@ ExecProcessRequest if {
 
 violations_ExecProcessRequest contains "container_id: not a created container of this pod" if {
 	not ep_c
+}
+
+violations_ExecProcessRequest contains "policy_data.version: want 1" if {
+	not schema_ok
 }
 
 violations_ExecProcessRequest contains "string_user: must be null" if {

@@ -180,7 +180,7 @@ static void test_embedded_rules_defaults(void **state)
 	/* The rules with empty policy data: everything conditional denies. */
 	ct_buf_init(&text, 1 << 20);
 	assert_ct_ok(ct_buf_append(&text, r, len));
-	assert_ct_ok(ct_buf_append_str(&text, "\npolicy_data := {\"containers\": [], "
+	assert_ct_ok(ct_buf_append_str(&text, "\npolicy_data := {\"version\": 1, \"containers\": [], "
 					      "\"sandbox\": {\"name_regex\": \"^x$\", \"namespace\": \"\", \"storages\": []}, "
 					      "\"common\": {}, \"request_defaults\": {}}\n"));
 	assert_ct_ok(ct_policy_enforcer_new("rules", ct_buf_cstr(&text), text.len, &e));
@@ -191,6 +191,18 @@ static void test_embedded_rules_defaults(void **state)
 	assert_false(decide(e, "UpdateContainerRequest", "{}", &d));
 	assert_true(decide(e, "StartContainerRequest", "{}", &d));
 	assert_true(decide(e, "CreateSandboxRequest", "{}", &d));
+	ct_policy_enforcer_free(e);
+	ct_buf_dispose(&text);
+
+	/* Policy data of another schema version: sandbox creation denied. */
+	ct_buf_init(&text, 1 << 20);
+	assert_ct_ok(ct_buf_append(&text, r, len));
+	assert_ct_ok(ct_buf_append_str(&text, "\npolicy_data := {\"version\": 2, \"containers\": [], "
+					      "\"sandbox\": {\"name_regex\": \"^x$\", \"namespace\": \"\", \"storages\": []}, "
+					      "\"common\": {}, \"request_defaults\": {}}\n"));
+	assert_ct_ok(ct_policy_enforcer_new("rules", ct_buf_cstr(&text), text.len, &e));
+	assert_false(decide(e, "CreateSandboxRequest", "{}", &d));
+	assert_non_null(strstr(d.reason, "policy_data.version"));
 	ct_policy_enforcer_free(e);
 	ct_buf_dispose(&text);
 }
