@@ -90,11 +90,12 @@ ct_result ct_rego_bret_buf(struct ct_rego_value **out, struct ct_buf *b);
 
 /* Byte limit for strings that built-ins produce. */
 /* jwk.c: a JWK / JWK set (object or JSON text) as an OpenSSL key in *pk
- * (caller frees), or for kty "oct" the secret in `secret` (when non-NULL).
- * False when no usable key is found. */
+ * (caller frees), or for kty "oct" the secret in `secret` (when non-NULL);
+ * from a set, the first usable key of type `kty` (NULL: any). False when
+ * no usable key is found. */
 struct evp_pkey_st;
-bool ct_rego_jwk_load(const struct ct_rego_value *jwk, struct evp_pkey_st **pk,
-		      struct ct_buf *secret);
+bool ct_rego_jwk_load(const struct ct_rego_value *jwk, const char *kty,
+		      struct evp_pkey_st **pk, struct ct_buf *secret);
 extern const struct ct_rego_builtin ct_rego_b_jwt_encode_sign;
 extern const struct ct_rego_builtin ct_rego_b_jwt_encode_sign_raw;
 

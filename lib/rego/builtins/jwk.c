@@ -179,16 +179,18 @@ static EVP_PKEY *okp_key(const struct ct_rego_value *jwk)
 	return k;
 }
 
-/* One JWK object: an asymmetric key in *pk, or an oct secret in *secret. */
-static bool jwk_one(const struct ct_rego_value *jwk, EVP_PKEY **pk,
-		    struct ct_buf *secret)
+/* One JWK object: an asymmetric key in *pk, or an oct secret in *secret;
+ * only of key type `want` when that is non-NULL. */
+static bool jwk_one(const struct ct_rego_value *jwk, const char *want,
+		    EVP_PKEY **pk, struct ct_buf *secret)
 {
 	const struct ct_rego_value *kty;
 
 	if (jwk->kind != CT_REGO_OBJECT)
 		return false;
 	kty = ct_rego_object_get_str(jwk, "kty");
-	if (kty == NULL || kty->kind != CT_REGO_STRING)
+	if (kty == NULL || kty->kind != CT_REGO_STRING ||
+	    (want != NULL && strcmp(kty->u.str.s, want) != 0))
 		return false;
 	if (strcmp(kty->u.str.s, "RSA") == 0)
 		*pk = rsa_key(jwk);
@@ -202,8 +204,8 @@ static bool jwk_one(const struct ct_rego_value *jwk, EVP_PKEY **pk,
 	return *pk != NULL;
 }
 
-bool ct_rego_jwk_load(const struct ct_rego_value *jwk, EVP_PKEY **pk,
-		      struct ct_buf *secret)
+bool ct_rego_jwk_load(const struct ct_rego_value *jwk, const char *want,
+		      EVP_PKEY **pk, struct ct_buf *secret)
 {
 	const struct ct_rego_value *keys;
 
@@ -218,7 +220,7 @@ bool ct_rego_jwk_load(const struct ct_rego_value *jwk, EVP_PKEY **pk,
 			ct_error_clear();
 			return false;
 		}
-		ok = ct_rego_jwk_load(v, pk, secret);
+		ok = ct_rego_jwk_load(v, want, pk, secret);
 		ct_rego_value_unref(v);
 		return ok;
 	}
@@ -227,11 +229,11 @@ bool ct_rego_jwk_load(const struct ct_rego_value *jwk, EVP_PKEY **pk,
 	keys = ct_rego_object_get_str(jwk, "keys");
 	if (keys != NULL && keys->kind == CT_REGO_ARRAY) {
 		for (size_t i = 0; i < keys->u.coll.len; i++)
-			if (jwk_one(keys->u.coll.items[i], pk, secret))
+			if (jwk_one(keys->u.coll.items[i], want, pk, secret))
 				return true;
 		return false;
 	}
-	return jwk_one(jwk, pk, secret);
+	return jwk_one(jwk, want, pk, secret);
 }
 
 /* ------------------------------------------------------------- signing */
@@ -264,7 +266,7 @@ static ct_result sign(struct ct_rego_bctx *ctx, const char *name, size_t a,
 	ct_result res = CT_OK;
 
 	ct_buf_init_secret(&secret, CT_REGO_JWK_PART_MAX);
-	if (!ct_rego_jwk_load(jwk, &pk, algs[a].fam == 'H' ? &secret : NULL)) {
+	if (!ct_rego_jwk_load(jwk, NULL, &pk, algs[a].fam == 'H' ? &secret : NULL)) {
 		res = ct_rego_berror(ctx, "%s: failed to parse a JWK key (set)", name);
 		goto out;
 	}

@@ -85,21 +85,67 @@ static ct_result json_section(struct ct_rego_bctx *ctx, const char *name,
 	return r;
 }
 
-static ct_result bi_jwt_decode(ARGS)
+/* Go's base64 error for a section: the offset of the first byte outside
+ * the URL-safe alphabet (or the length, for a bad final quantum). */
+static ct_result section_b64(struct ct_rego_bctx *ctx, const char *what,
+			     const char *s, size_t len, struct ct_buf *out)
+{
+	size_t i;
+
+	if (ct_ok(b64url(ctx, "io.jwt.decode", s, len, out)))
+		return CT_OK;
+	ct_error_clear();
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '='))
+			break;
+	}
+	return ct_rego_berror(ctx, "io.jwt.decode: %s had invalid encoding: "
+			      "illegal base64 data at input byte %zu", what, i);
+}
+
+#define JWT_DECODE_NEST_MAX 8
+
+/* One token: [header, payload, signature hex]; follows cty "JWT". */
+static ct_result decode_one(struct ct_rego_bctx *ctx,
+			    const struct ct_rego_value *tok, unsigned depth,
+			    struct ct_rego_value **out)
 {
 	struct jwt_parts jp;
 	struct ct_rego_value *h = NULL, *p = NULL, *r = NULL;
-	struct ct_buf sig, hex;
+	const struct ct_rego_value *cty;
+	struct ct_buf sig, hex, sec;
 	ct_result res = CT_OK;
 
-	CT_GUARD(bi_arg(ctx, "io.jwt.decode", args, 0, K_STR, "string"));
-	CT_GUARD(split_jwt(ctx, "io.jwt.decode", args[0], &jp));
+	CT_GUARD(split_jwt(ctx, "io.jwt.decode", tok, &jp));
 	ct_buf_init(&sig, CT_REGO_BUILTIN_STR_MAX);
 	ct_buf_init(&hex, CT_REGO_BUILTIN_STR_MAX);
-	CT_TRY(json_section(ctx, "io.jwt.decode", "JWT header", jp.tok, jp.hlen, &h));
-	CT_TRY(json_section(ctx, "io.jwt.decode", "type is JWT but payload",
-			    jp.tok + jp.p_off, jp.plen, &p));
-	CT_TRY(b64url(ctx, "io.jwt.decode", jp.tok + jp.s_off, jp.slen, &sig));
+	ct_buf_init(&sec, CT_REGO_BUILTIN_STR_MAX);
+	CT_TRY(section_b64(ctx, "JWT header", jp.tok, jp.hlen, &sec));
+	if (!ct_ok(ct_rego_json_parse(ct_buf_span(&sec), NULL, &h))) {
+		ct_error_clear();
+		CT_TRY(ct_rego_berror(ctx, "io.jwt.decode: JWT header is not JSON"));
+	}
+	if (h->kind == CT_REGO_OBJECT && ct_rego_object_get_str(h, "enc") != NULL)
+		CT_TRY(ct_rego_berror(ctx, "io.jwt.decode: JWT is a JWE object, which is not supported"));
+	ct_buf_reset(&sec);
+	CT_TRY(section_b64(ctx, "JWT payload", jp.tok + jp.p_off, jp.plen, &sec));
+	if (!ct_ok(ct_rego_json_parse(ct_buf_span(&sec), NULL, &p))) {
+		ct_error_clear();
+		CT_TRY(ct_rego_berror(ctx, "io.jwt.decode: type is JWT but payload is not JSON"));
+	}
+	CT_TRY(section_b64(ctx, "JWT signature", jp.tok + jp.s_off, jp.slen, &sig));
+	cty = h->kind == CT_REGO_OBJECT ? ct_rego_object_get_str(h, "cty") : NULL;
+	if (cty != NULL && cty->kind == CT_REGO_STRING &&
+	    strcmp(cty->u.str.s, "JWT") == 0 && p->kind == CT_REGO_STRING) {
+		/* A nested token: the result is the innermost one's. */
+		CT_TRY_ENSURE(depth < JWT_DECODE_NEST_MAX, CT_ERR_LIMIT,
+			      "io.jwt.decode: JWTs nested deeper than %d", JWT_DECODE_NEST_MAX);
+		res = decode_one(ctx, p, depth + 1, out);
+		goto out;
+	}
 	CT_TRY(ct_hex_encode(&hex, ct_buf_span(&sig)));
 	r = ct_rego_array_new(3);
 	CT_TRY_ENSURE(r != NULL, CT_ERR_NOMEM, "rego: out of memory");
@@ -117,10 +163,17 @@ out:
 	ct_rego_value_unref(r);
 	ct_buf_dispose(&sig);
 	ct_buf_dispose(&hex);
+	ct_buf_dispose(&sec);
 	return res;
 }
 
-enum jwt_fam { FAM_HS, FAM_RS, FAM_PS, FAM_ES };
+static ct_result bi_jwt_decode(ARGS)
+{
+	CT_GUARD(bi_arg(ctx, "io.jwt.decode", args, 0, K_STR, "string"));
+	return decode_one(ctx, args[0], 0, out);
+}
+
+enum jwt_fam { FAM_HS, FAM_RS, FAM_PS, FAM_ES, FAM_ED };
 
 /* Public key from a PEM certificate or PEM public key, checked like
  * OPA: one PEM block, nothing after it; *why names a failure in OPA's
@@ -234,7 +287,7 @@ static ct_result sig_check(struct ct_rego_bctx *ctx, const char *name,
 		if (key_len > 0 && key[0] == '{') {
 			struct ct_rego_value *kv = ct_rego_value_string_new(key, key_len);
 
-			if (kv != NULL && !ct_rego_jwk_load(kv, &k, NULL))
+			if (kv != NULL && !ct_rego_jwk_load(kv, fam == FAM_ES ? "EC" : fam == FAM_ED ? "OKP" : "RSA", &k, NULL))
 				k = NULL;
 			ct_rego_value_unref(kv);
 		} else {
@@ -311,6 +364,7 @@ static bool alg_params(const char *alg, enum jwt_fam *fam, const char **md)
 		{ "PS256", FAM_PS, "SHA256" }, { "PS384", FAM_PS, "SHA384" },
 		{ "PS512", FAM_PS, "SHA512" }, { "ES256", FAM_ES, "SHA256" },
 		{ "ES384", FAM_ES, "SHA384" }, { "ES512", FAM_ES, "SHA512" },
+		{ "EdDSA", FAM_ED, NULL },
 	};
 	size_t i;
 
@@ -501,6 +555,7 @@ VERIFY(bi_v_ps512, "io.jwt.verify_ps512", FAM_PS, "SHA512")
 VERIFY(bi_v_es256, "io.jwt.verify_es256", FAM_ES, "SHA256")
 VERIFY(bi_v_es384, "io.jwt.verify_es384", FAM_ES, "SHA384")
 VERIFY(bi_v_es512, "io.jwt.verify_es512", FAM_ES, "SHA512")
+VERIFY(bi_v_eddsa, "io.jwt.verify_eddsa", FAM_ED, NULL)
 CT_BUILTIN(bi_jwt_decode, "io.jwt.decode", 1);
 CT_BUILTIN(bi_jwt_decode_verify, "io.jwt.decode_verify", 2);
 
@@ -508,6 +563,6 @@ const struct ct_rego_builtin *const ct_rego_builtins_jwt[] = {
 	&b_bi_jwt_decode, &b_bi_jwt_decode_verify, &b_bi_v_hs256, &b_bi_v_hs384, &b_bi_v_hs512,
 	&b_bi_v_rs256, &b_bi_v_rs384, &b_bi_v_rs512, &b_bi_v_ps256,
 	&b_bi_v_ps384, &b_bi_v_ps512, &b_bi_v_es256, &b_bi_v_es384,
-	&b_bi_v_es512, &ct_rego_b_jwt_encode_sign, &ct_rego_b_jwt_encode_sign_raw,
+	&b_bi_v_es512, &b_bi_v_eddsa, &ct_rego_b_jwt_encode_sign, &ct_rego_b_jwt_encode_sign_raw,
 	NULL,
 };
