@@ -103,7 +103,11 @@ struct rg_term {
 	bool generated; /* a parser-made variable (not reported) */
 };
 
-enum rg_lkind { RL_EXPR = 0, RL_SOME, RL_SOME_IN, RL_EVERY };
+enum rg_lkind { RL_EXPR = 0, RL_SOME, RL_SOME_IN, RL_EVERY, RL_BOOL };
+
+/* RL_BOOL (experimental `and` / `or`): a tree whose leaves are body
+ * literals (expr NULL, body set, neg for `not`); succeeds at most once. */
+enum rg_bop { BOP_AND = 1, BOP_OR };
 
 struct rg_with {
 	struct rg_term *target, *value;
@@ -123,7 +127,10 @@ struct rg_lit {
 	struct rg_term *key, *val; /* some k, v in / every k, v (key opt.) */
 	struct rg_term **vars;     /* RL_SOME declarations */
 	size_t nvars;
-	struct rg_body *body;      /* RL_EVERY */
+	struct rg_body *body;      /* RL_EVERY; RL_EXPR with expr NULL */
+	enum rg_bop bop;           /* RL_BOOL */
+	struct rg_lit *ba, *bb;    /* RL_BOOL operands */
+	bool grouped;              /* parsed inside ( ) */
 	struct rg_with *withs;
 	size_t nwith;
 };

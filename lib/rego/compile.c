@@ -271,6 +271,12 @@ static ct_result visit_body(struct rec_ctx *rc, struct rg_body *b)
 		return CT_OK;
 	for (size_t i = 0; i < b->n; i++) {
 		struct rg_lit *l = b->lits[i];
+		if (l->kind == RL_BOOL) {
+			struct rg_body two = { .lits = (struct rg_lit *[]){ l->ba, l->bb },
+					       .n = 2 };
+			CT_GUARD(visit_body(rc, &two));
+			continue;
+		}
 		if (l->expr)
 			CT_GUARD(visit_term(rc, l->expr));
 		if (l->key)

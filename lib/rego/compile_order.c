@@ -113,6 +113,12 @@ static void body_free(struct rg_body *b, int start, struct vset *need)
 		return;
 	for (size_t i = 0; i < b->n; i++) {
 		struct rg_lit *l = b->lits[i];
+		if (l->kind == RL_BOOL) {
+			struct rg_body two = { .lits = (struct rg_lit *[]){ l->ba, l->bb },
+					       .n = 2 };
+			body_free(&two, start, need);
+			continue;
+		}
 		term_free(l->expr, start, need);
 		term_free(l->key, start, need);
 		term_free(l->val, start, need);
@@ -137,11 +143,25 @@ static void comp_heads_free(struct rg_term *t, struct vset *need)
 		comp_heads_free(t->items[i], need);
 }
 
+/* Outer variables read by the operands of an `and`/`or` literal. */
+static void bool_free(struct rg_lit *l, struct vset *need)
+{
+	if (l->kind == RL_BOOL) {
+		bool_free(l->ba, need);
+		bool_free(l->bb, need);
+		return;
+	}
+	body_free(l->body, l->body->scope_start, need);
+}
+
 static void lit_vars(struct rg_lit *l, struct vset *need, struct vset *bind, int start)
 {
 	switch (l->kind) {
 	case RL_SOME:
 		return;
+	case RL_BOOL:
+		bool_free(l, need);
+		break;
 	case RL_SOME_IN:
 		tvars(l->expr, 0, need, bind, start);
 		comp_heads_free(l->expr, need);

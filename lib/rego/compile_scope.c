@@ -609,6 +609,15 @@ static ct_result resolve_nested(struct cc *c, struct scope *up,
 	return r;
 }
 
+static ct_result resolve_bool(struct cc *c, struct scope *s, struct rg_lit *l)
+{
+	if (l->kind == RL_BOOL) {
+		CT_GUARD(resolve_bool(c, s, l->ba));
+		return resolve_bool(c, s, l->bb);
+	}
+	return resolve_nested(c, s, l->body, NULL, 0, NULL, NULL);
+}
+
 static ct_result resolve_level(struct cc *c, struct scope *s,
 			       struct rg_body *b, struct rg_term **heads,
 			       size_t nheads)
@@ -663,6 +672,8 @@ static ct_result resolve_level(struct cc *c, struct scope *s,
 		s->limit = (int)i;
 		if (l->kind == RL_EVERY || (l->kind == RL_EXPR && l->body))
 			r = resolve_nested(c, s, l->body, NULL, 0, l->key, l->val);
+		else if (l->kind == RL_BOOL)
+			r = resolve_bool(c, s, l);
 	}
 	for (size_t i = 0; i < pd.n && ct_ok(r); i++) {
 		struct rg_term *t = pd.t[i];

@@ -367,10 +367,38 @@ static int every_dom_k(struct rg_ctx *c, struct ct_rego_value *coll, void *arg)
 	return d->kb(c, d->arg);
 }
 
+static int eval_lit_plain(struct rg_ctx *c, struct rg_lit *l, rg_kb kb,
+			  void *arg);
+
+/* `and` / `or` trees: 1 when the tree holds, 0 when not, EV_ERR. */
+static int bool_holds(struct rg_ctx *c, struct rg_lit *l)
+{
+	if (l->kind == RL_BOOL) {
+		int a = bool_holds(c, l->ba);
+		if (a < 0)
+			return a;
+		if ((l->bop == BOP_AND && !a) || (l->bop == BOP_OR && a))
+			return a;
+		return bool_holds(c, l->bb);
+	}
+	bool found = false;
+	if (rg_step(c))
+		return EV_ERR;
+	if (eval_lit_plain(c, l, stop_kb, &found) == EV_ERR)
+		return EV_ERR;
+	return found;
+}
+
 static int eval_lit_inner(struct rg_ctx *c, struct rg_lit *l, rg_kb kb,
 			  void *arg)
 {
 	switch (l->kind) {
+	case RL_BOOL: {
+		int h = bool_holds(c, l);
+		if (h < 0)
+			return EV_ERR;
+		return h ? kb(c, arg) : EV_OK;
+	}
 	case RL_SOME:
 		return kb(c, arg);
 	case RL_SOME_IN: {

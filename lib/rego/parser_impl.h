@@ -21,6 +21,7 @@ struct rg_parser {
 	bool no_bar;    /* first element of a collection: '|' ends it */
 	bool kw_if, kw_contains, kw_in, kw_every; /* v0 future keywords */
 	bool future_not;
+	bool kw_and, kw_or; /* experimental logic operators (imports) */
 };
 
 #define TOK(p) (&(p)->toks[(p)->i])

@@ -26,7 +26,7 @@ static bool ref_next(struct rg_parser *p)
 	return n->kind == TK_DOT && n->text == t->text + t->len;
 }
 
-static ct_result parse_literal(struct rg_parser *p, struct rg_lit **out)
+static ct_result parse_literal_one(struct rg_parser *p, struct rg_lit **out)
 {
 	struct rg_lit *l = rg_alloc(p->a, sizeof(*l));
 	if (!l)
@@ -115,6 +115,180 @@ withs:;
 		l->withs[l->nwith++] = w;
 	}
 	*out = l;
+	return CT_OK;
+}
+
+static bool at_bop(struct rg_parser *p, enum rg_bop *op)
+{
+	struct rg_token *t = TOK(p);
+	if (t->nl_before && p->nest == 0)
+		return false;
+	if (p->kw_and && rg_is_ident(t, "and") && !ref_next(p)) {
+		*op = BOP_AND;
+		return true;
+	}
+	if (p->kw_or && rg_is_ident(t, "or") && !ref_next(p)) {
+		*op = BOP_OR;
+		return true;
+	}
+	return false;
+}
+
+/* Wraps a literal as a body literal (its own scope). */
+static ct_result as_leaf(struct rg_parser *p, struct rg_lit *l, bool neg,
+			 struct rg_lit **out)
+{
+	if (l->kind == RL_EXPR && !l->expr && l->body) {
+		if (neg)
+			l->neg = !l->neg;
+		*out = l;
+		return CT_OK;
+	}
+	struct rg_lit *w = rg_alloc(p->a, sizeof(*w));
+	struct rg_body *b = rg_alloc(p->a, sizeof(*b));
+	if (!w || !b)
+		return rg_nomem();
+	b->lits = rg_alloc(p->a, sizeof(*b->lits));
+	if (!b->lits)
+		return rg_nomem();
+	b->lits[0] = l;
+	b->n = 1;
+	w->kind = RL_EXPR;
+	w->loc = l->loc;
+	w->body = b;
+	w->neg = neg;
+	*out = w;
+	return CT_OK;
+}
+
+static ct_result parse_bool_or(struct rg_parser *p, struct rg_lit **out);
+
+/* operand := not operand | { body } | ( or-expr ) | literal */
+static ct_result parse_operand(struct rg_parser *p, struct rg_lit **out)
+{
+	struct rg_token *t = TOK(p);
+	if (rg_is_ident(t, "not") && !ref_next(p)) {
+		p->i++;
+		struct rg_lit *x;
+		CT_GUARD(parse_operand(p, &x));
+		return as_leaf(p, x, true, out);
+	}
+	if (t->kind == TK_LBRACE || t->kind == TK_LPAREN) {
+		size_t save = p->i;
+		unsigned depth = p->depth, nest = p->nest;
+		ct_result r;
+		struct rg_lit *x = NULL;
+		p->i++;
+		if (t->kind == TK_LBRACE) {
+			struct rg_body *b;
+			r = rg_parse_body_until(p, TK_RBRACE, &b);
+			if (ct_ok(r)) {
+				x = rg_alloc(p->a, sizeof(*x));
+				if (!x)
+					return rg_nomem();
+				x->kind = RL_EXPR;
+				x->loc = t->loc;
+				x->body = b;
+			}
+		} else {
+			p->nest++;
+			r = parse_bool_or(p, &x);
+			p->nest = nest;
+			if (ct_ok(r) && TOK(p)->kind != TK_RPAREN) {
+				r = CT_FAIL(CT_ERR_USAGE, "no group");
+			} else if (ct_ok(r)) {
+				p->i++;
+				x->grouped = true;
+			}
+		}
+		enum rg_bop op;
+		struct rg_token *n = TOK(p);
+		if (ct_ok(r) && (at_bop(p, &op) || n->kind == TK_RPAREN ||
+				 n->kind == TK_RBRACE || n->kind == TK_SEMI ||
+				 n->kind == TK_EOF || n->nl_before)) {
+			*out = x;
+			return CT_OK;
+		}
+		if (!ct_ok(r) && r.err != CT_ERR_USAGE)
+			return r;
+		ct_error_clear();
+		p->i = save;
+		p->depth = depth;
+		p->nest = nest;
+	}
+	return parse_literal_one(p, out);
+}
+
+static ct_result parse_bool_and(struct rg_parser *p, struct rg_lit **out)
+{
+	struct rg_lit *l;
+	enum rg_bop op;
+	CT_GUARD(parse_operand(p, &l));
+	while (at_bop(p, &op) && op == BOP_AND) {
+		struct rg_loc loc = TOK(p)->loc;
+		p->i++;
+		struct rg_lit *r, *n = rg_alloc(p->a, sizeof(*n));
+		if (!n)
+			return rg_nomem();
+		CT_GUARD(parse_operand(p, &r));
+		n->kind = RL_BOOL;
+		n->loc = loc;
+		n->bop = BOP_AND;
+		CT_GUARD(as_leaf(p, l, false, &n->ba));
+		CT_GUARD(as_leaf(p, r, false, &n->bb));
+		l = n;
+	}
+	*out = l;
+	return CT_OK;
+}
+
+static ct_result parse_bool_or(struct rg_parser *p, struct rg_lit **out)
+{
+	struct rg_lit *l;
+	enum rg_bop op;
+	if (++p->depth > CT_REGO_PARSE_MAX_DEPTH)
+		return CT_FAIL(CT_ERR_LIMIT, "%s:%u:%u: rego_parse_error: nesting deeper than %d",
+			       TOK(p)->loc.file, TOK(p)->loc.line, TOK(p)->loc.col,
+			       CT_REGO_PARSE_MAX_DEPTH);
+	CT_GUARD(parse_bool_and(p, &l));
+	while (at_bop(p, &op) && op == BOP_OR) {
+		struct rg_loc loc = TOK(p)->loc;
+		p->i++;
+		struct rg_lit *r, *n = rg_alloc(p->a, sizeof(*n));
+		if (!n)
+			return rg_nomem();
+		CT_GUARD(parse_bool_and(p, &r));
+		n->kind = RL_BOOL;
+		n->loc = loc;
+		n->bop = BOP_OR;
+		CT_GUARD(as_leaf(p, l, false, &n->ba));
+		CT_GUARD(as_leaf(p, r, false, &n->bb));
+		l = n;
+	}
+	p->depth--;
+	*out = l;
+	return CT_OK;
+}
+
+static ct_result parse_literal(struct rg_parser *p, struct rg_lit **out)
+{
+	if (!p->kw_and && !p->kw_or)
+		return parse_literal_one(p, out);
+	CT_GUARD(parse_bool_or(p, out));
+	/* `a and b with x as y`: a trailing `with` applies to the whole
+	 * expression, unless it sits inside a group */
+	struct rg_lit *top = *out, *r = top;
+	if (top->kind != RL_BOOL)
+		return CT_OK;
+	while (r->kind == RL_BOOL)
+		r = r->bb;
+	struct rg_lit *inner = r->body && r->body->n == 1 ? r->body->lits[0] : NULL;
+	if (inner && !inner->grouped && inner->nwith && !r->grouped) {
+		top->withs = inner->withs;
+		top->nwith = inner->nwith;
+		inner->withs = NULL;
+		inner->nwith = 0;
+	}
 	return CT_OK;
 }
 
@@ -426,6 +600,10 @@ CT_RESULT rg_parse_module(struct rg_arena *a, const char *file,
 				p.kw_every = p.kw_in = true;
 			} else if (strcmp(path[2], "not") == 0) {
 				p.future_not = true;
+			} else if (strcmp(path[2], "and") == 0) {
+				p.kw_and = true;
+			} else if (strcmp(path[2], "or") == 0) {
+				p.kw_or = true;
 			}
 			continue;
 		}
