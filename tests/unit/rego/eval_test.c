@@ -133,6 +133,9 @@ static const struct ecase v0cases[] = {
 	{ "v0 rules", "package p\nq { true }\ns[x] { x := 1 }\no[k] = v { k := \"a\"; v := 2 }\nf(x) = y { y := x }\n",
 	  NULL, NULL, "a := data.p.q; b := data.p.s; c := data.p.o; d := data.p.f(4)",
 	  "[{\"a\":true,\"b\":[1],\"c\":{\"a\":2},\"d\":4}]", CT_ERR_NONE, NULL },
+	{ "v0 and/or", "package p\nimport future.keywords\nimport future.keywords.and\nimport future.keywords.or\n"
+	  "q := [1 | some x in [1, 2]; x > 5 or { x > 1; x < 3 } and not x == 3] if true\n",
+	  NULL, NULL, "a := data.p.q", "[{\"a\":[1]}]", CT_ERR_NONE, NULL },
 	{ "v0 future keywords", "package p\nimport future.keywords.in\nimport future.keywords.if\nq if 1 in [1]\n",
 	  NULL, NULL, "a := data.p.q", "[{\"a\":true}]", CT_ERR_NONE, NULL },
 };
