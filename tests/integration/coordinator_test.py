@@ -420,6 +420,23 @@ def main():
         stop(other.p)
         stop(sp)
 
+    # --- simulated reference values need CONTRAST_ALLOW_SIMULATED=1
+    env_save = dict(ENV)
+    del ENV["CONTRAST_ALLOW_SIMULATED"]
+    p = run(CONTRAST, "verify", "-c", coord.addr, "-m", "m2.json")
+    tap(p.returncode == 2 and "CONTRAST_ALLOW_SIMULATED" in p.stderr,
+        "the CLI refuses simulated reference values without the variable", p.stderr)
+    plain = Coordinator(sock, os.path.join(T, "state-nosim"))
+    full = json.dumps({"manifest": base64.b64encode(m1.encode()).decode(),
+                       "policies": [base64.b64encode(d).decode() for d in (c_raw, w_raw)]})
+    code, body = atls_request(plain.user, "POST", "/v1/manifest", full)
+    tap(code == 400 and b"CONTRAST_ALLOW_SIMULATED" in body,
+        "the Coordinator refuses simulated reference values without the variable (%d)" % code,
+        body)
+    stop(plain.p)
+    ENV.clear()
+    ENV.update(env_save)
+
     # --- unreachable: bounded wait
     ENV["CONTRAST_COORDINATOR_WAIT_SECONDS"] = "1"
     s = socket.socket()
