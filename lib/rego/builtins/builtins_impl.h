@@ -98,6 +98,7 @@ bool ct_rego_jwk_load(const struct ct_rego_value *jwk, const char *kty,
 		      struct evp_pkey_st **pk, struct ct_buf *secret);
 extern const struct ct_rego_builtin ct_rego_b_jwt_encode_sign;
 extern const struct ct_rego_builtin ct_rego_b_jwt_encode_sign_raw;
+extern const struct ct_rego_builtin ct_rego_b_aws_sign_req; /* aws.c */
 
 #define CT_REGO_BUILTIN_STR_MAX ((size_t)64 << 20)
 
