@@ -171,13 +171,7 @@ static int coll_done(struct rg_ctx *c, struct ct_rego_value **vals, void *arg)
 	} else {
 		v = ct_rego_object_new(t->n / 2);
 		for (size_t i = 0; v && i < t->n && ct_ok(r); i += 2) {
-			struct ct_rego_value *old = ct_rego_object_get(v, vals[i]);
-			if (old && !ct_rego_value_equal(old, vals[i + 1])) {
-				ct_rego_value_unref(v);
-				return rg_fail(c, t->loc, CT_ERR_POLICY,
-					       "eval_conflict_error",
-					       "object keys must be unique");
-			}
+			/* a repeated key: the last one wins, as in OPA */
 			r = ct_rego_object_insert(v, ct_rego_value_ref(vals[i]),
 						  ct_rego_value_ref(vals[i + 1]));
 		}

@@ -126,13 +126,7 @@ void rg_fold(struct rg_parser *p, struct rg_term *t)
 		} else {
 			struct ct_rego_value *ev =
 				ct_rego_value_ref(t->items[i + 1]->val);
-			if (ct_rego_object_get(v, e) &&
-			    !ct_rego_value_equal(ct_rego_object_get(v, e), ev)) {
-				ct_rego_value_unref(e);
-				ct_rego_value_unref(ev);
-				ct_rego_value_unref(v);
-				return; /* a conflict: evaluation reports it */
-			}
+			/* a repeated key: the last one wins, as in OPA */
 			r = ct_rego_object_insert(v, e, ev);
 			i++;
 		}

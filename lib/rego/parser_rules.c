@@ -26,6 +26,32 @@ static bool ref_next(struct rg_parser *p)
 	return n->kind == TK_DOT && n->text == t->text + t->len;
 }
 
+/* `with target as value` modifiers of a literal. */
+static ct_result parse_withs(struct rg_parser *p, struct rg_lit *l)
+{
+	size_t cap = 0;
+	while (rg_is_ident(TOK(p), "with") && !ref_next(p)) {
+		p->i++;
+		struct rg_with w = { 0 };
+		CT_GUARD(rg_parse_term(p, &w.target));
+		if (!rg_is_ident(TOK(p), "as"))
+			return rg_perr(p, TOK(p), "expected 'as' in with");
+		p->i++;
+		CT_GUARD(rg_parse_expr(p, &w.value));
+		if (l->nwith == cap) {
+			cap = cap ? cap * 2 : 2;
+			struct rg_with *nw = rg_alloc(p->a, cap * sizeof(*nw));
+			if (!nw)
+				return rg_nomem();
+			if (l->nwith)
+				memcpy(nw, l->withs, l->nwith * sizeof(*nw));
+			l->withs = nw;
+		}
+		l->withs[l->nwith++] = w;
+	}
+	return CT_OK;
+}
+
 static ct_result parse_literal_one(struct rg_parser *p, struct rg_lit **out)
 {
 	struct rg_lit *l = rg_alloc(p->a, sizeof(*l));
@@ -93,27 +119,8 @@ static ct_result parse_literal_one(struct rg_parser *p, struct rg_lit **out)
 		}
 	}
 	CT_GUARD(rg_parse_lit_expr(p, &l->expr));
-withs:;
-	size_t cap = 0;
-	while (rg_is_ident(TOK(p), "with") && !ref_next(p)) {
-		p->i++;
-		struct rg_with w = { 0 };
-		CT_GUARD(rg_parse_term(p, &w.target));
-		if (!rg_is_ident(TOK(p), "as"))
-			return rg_perr(p, TOK(p), "expected 'as' in with");
-		p->i++;
-		CT_GUARD(rg_parse_expr(p, &w.value));
-		if (l->nwith == cap) {
-			cap = cap ? cap * 2 : 2;
-			struct rg_with *nw = rg_alloc(p->a, cap * sizeof(*nw));
-			if (!nw)
-				return rg_nomem();
-			if (l->nwith)
-				memcpy(nw, l->withs, l->nwith * sizeof(*nw));
-			l->withs = nw;
-		}
-		l->withs[l->nwith++] = w;
-	}
+withs:
+	CT_GUARD(parse_withs(p, l));
 	*out = l;
 	return CT_OK;
 }
@@ -751,6 +758,32 @@ ct_result rg_parse_template(struct rg_parser *p, const struct rg_token *t,
 			enable_all(&sub);
 			res = rg_parse_expr(&sub, &e);
 		}
+		struct rg_lit *wl = NULL;
+		if (ct_ok(res) && rg_is_ident(TOK(&sub), "with")) {
+			/* {x | x = expr with ...}: the modifiers apply to expr */
+			wl = rg_alloc(p->a, sizeof(*wl));
+			struct rg_term *v = rg_mk(p, RT_VAR, e->loc);
+			if (!wl || !v) {
+				res = rg_nomem();
+				break;
+			}
+			v->name = "__template__";
+			wl->kind = RL_EXPR;
+			wl->loc = e->loc;
+			wl->expr = rg_mk_call(p, e->loc, "=", v, e, NULL);
+			if (!wl->expr) {
+				res = rg_nomem();
+				break;
+			}
+			wl->expr->op = OP_UNIFY;
+			res = parse_withs(&sub, wl);
+			e = rg_mk(p, RT_VAR, v->loc);
+			if (!e) {
+				res = rg_nomem();
+				break;
+			}
+			e->name = v->name;
+		}
 		if (ct_ok(res) && TOK(&sub)->kind != TK_EOF)
 			res = rg_perr(&sub, TOK(&sub), "unexpected token in template expression");
 		if (!ct_ok(res))
@@ -760,6 +793,15 @@ ct_result rg_parse_template(struct rg_parser *p, const struct rg_token *t,
 		if (!comp || !body) {
 			res = rg_nomem();
 			break;
+		}
+		if (wl) {
+			body->lits = rg_alloc(p->a, sizeof(*body->lits));
+			if (!body->lits) {
+				res = rg_nomem();
+				break;
+			}
+			body->lits[0] = wl;
+			body->n = 1;
 		}
 		comp->head = e;
 		comp->body = body;
