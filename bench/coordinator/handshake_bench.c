@@ -167,8 +167,8 @@ int main(int argc, char **argv)
 	double secs = argc > 1 ? atof(argv[1]) : 1.0;
 	char dir[] = "/tmp/ct-hs-bench-XXXXXX";
 	char *ark_path = NULL;
-	struct ct_sim *sim;
-	struct ct_sim_vm *vm;
+	struct ct_sim *sim = NULL;
+	struct ct_sim_vm *vm = NULL;
 	struct ct_sim_launch l;
 
 	ct_log_init("coordinator_handshake_bench", CT_LOG_ERROR);
@@ -218,7 +218,7 @@ int main(int argc, char **argv)
 	json_object_set_new(rv, "SimulatorRootCA", json_string(ct_buf_cstr(&pem)));
 	char *text = json_dumps(rv, JSON_COMPACT);
 	struct ct_snp_refvals refvals;
-	struct ct_snp_verifier *verifier;
+	struct ct_snp_verifier *verifier = NULL;
 	ct_snp_refvals_init(&refvals);
 	if (!ct_ok(ct_snp_refvals_parse(&refvals, ct_span_str(text))) ||
 	    !ct_ok(ct_snp_verifier_new(&verifier)) ||
