@@ -126,7 +126,7 @@ static struct fy_node *fy_child(struct fy_document *fyd, struct fy_node *map,
 {
 	struct fy_node *n = fy_node_mapping_lookup_by_string(map, key, FY_NT);
 	if (n != NULL)
-		return n;
+		return ct_k8s_fy_deref(n);
 	n = seq ? fy_node_create_sequence(fyd) : fy_node_create_mapping(fyd);
 	if (n == NULL ||
 	    fy_node_mapping_append(map, fy_node_create_scalar_copy(fyd, key, FY_NT),
@@ -164,7 +164,9 @@ static bool seq_has(struct fy_node *seq, const char *key, const char *value)
 	void *it = NULL;
 	struct fy_node *n;
 	while ((n = fy_node_sequence_iterate(seq, &it)) != NULL) {
-		struct fy_node *v = fy_node_is_mapping(n)
+		struct fy_node *v;
+		n = ct_k8s_fy_deref(n);
+		v = n != NULL && fy_node_is_mapping(n)
 			? fy_node_mapping_lookup_by_string(n, key, FY_NT) : NULL;
 		size_t len;
 		const char *s = v != NULL ? fy_node_get_scalar(v, &len) : NULL;
@@ -180,7 +182,8 @@ static CT_RESULT add_mounts(struct fy_document *fyd, struct fy_node *seq)
 	struct fy_node *c;
 	while ((c = fy_node_sequence_iterate(seq, &it)) != NULL) {
 		struct fy_node *vms;
-		if (!fy_node_is_mapping(c))
+		c = ct_k8s_fy_deref(c);
+		if (c == NULL || !fy_node_is_mapping(c))
 			continue;
 		vms = fy_child(fyd, c, "volumeMounts", true);
 		CT_ENSURE(vms != NULL, CT_ERR_NOMEM, "yaml: cannot edit (out of memory)");
@@ -218,14 +221,16 @@ static bool is_coordinator(const struct ct_k8s_pod *p)
 static CT_RESULT patch(const struct opts *o, struct ct_k8s_pod *p, bool *injected)
 {
 	struct fy_document *fyd = p->doc->fyd;
-	struct fy_node *spec = fy_node_mapping_lookup_by_string(p->fy_template,
-								"spec", FY_NT);
+	struct fy_node *spec = ct_k8s_fy_deref(fy_node_mapping_lookup_by_string(
+		p->fy_template, "spec", FY_NT));
 	struct fy_node *inits, *vols, *c, *first;
 	const char *skip = annotation(p, SKIP_ANNOTATION);
 	char *yaml;
 
 	*injected = false;
-	CT_ENSURE(spec != NULL, CT_ERR_INTERNAL, "%s: no spec node", p->where);
+	CT_ENSURE(spec != NULL && fy_node_is_mapping(spec), CT_ERR_USAGE,
+		  "%s: the pod spec comes from a merge key; write it out to let "
+		  "contrast generate edit it", p->where);
 	if (o->skip_init || is_coordinator(p) || (skip != NULL && strcmp(skip, "true") == 0))
 		return CT_OK;
 	inits = fy_child(fyd, spec, "initContainers", true);

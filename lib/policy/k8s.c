@@ -1,7 +1,8 @@
 /*
  * k8s.c - Kubernetes YAML for the policy generator: parse multi-document
- * files with libfyaml (anchors, aliases and merge keys resolved), mirror
- * each document as JSON for reading, and find the pod-bearing objects
+ * files with libfyaml, mirror
+ * each document as JSON for reading (aliases and merge keys expanded under
+ * a node budget, CT_K8S_NODES_MAX), and find the pod-bearing objects
  * (Pod, the pod template of Deployment, ReplicaSet, ReplicationController,
  * StatefulSet, DaemonSet, Job, CronJob, and the items of a List).
  *
@@ -71,23 +72,83 @@ static json_t *plain_scalar(const char *s, size_t n)
 	return json_stringn(s, n);
 }
 
-static CT_RESULT to_json(struct fy_node *n, int depth, const char *where,
+/* Conversion state: aliases are expanded here, under a node budget, so
+ * an alias bomb ("billion laughs") ends in an error, not in memory
+ * exhaustion. */
+struct conv {
+	const char *where;
+	size_t budget;
+};
+
+static CT_RESULT to_json(struct conv *cv, struct fy_node *n, int depth,
+			 json_t **out);
+
+static bool is_merge_key(struct fy_node *k)
+{
+	size_t len;
+	const char *s = fy_node_get_scalar(k, &len);
+	return s != NULL && fy_node_get_style(k) == FYNS_PLAIN && len == 2 &&
+	       memcmp(s, "<<", 2) == 0;
+}
+
+/* Adds the keys of a merged mapping (or list of them) that j lacks. */
+static CT_RESULT merge_into(struct conv *cv, json_t *j, struct fy_node *v,
+			    int depth)
+{
+	json_t *m = NULL;
+	const char *k;
+	json_t *x;
+
+	CT_GUARD(to_json(cv, v, depth + 1, &m));
+	if (json_is_array(m)) {
+		for (size_t i = 0; i < json_array_size(m); i++) {
+			json_t *e = json_array_get(m, i);
+			if (!json_is_object(e))
+				break;
+			json_object_foreach(e, k, x)
+				if (json_object_get(j, k) == NULL)
+					json_object_set(j, k, x);
+		}
+	} else if (json_is_object(m)) {
+		json_object_foreach(m, k, x)
+			if (json_object_get(j, k) == NULL)
+				json_object_set(j, k, x);
+	} else {
+		json_decref(m);
+		CT_BAIL(CT_ERR_USAGE, "%s: merge key '<<': want a mapping or a list "
+			"of mappings", cv->where);
+	}
+	json_decref(m);
+	return CT_OK;
+}
+
+static CT_RESULT to_json(struct conv *cv, struct fy_node *n, int depth,
 			 json_t **out)
 {
 	void *it = NULL;
 	json_t *j;
 
 	CT_ENSURE(depth < CT_K8S_DEPTH_MAX, CT_ERR_LIMIT,
-		  "%s: nesting deeper than %d", where, CT_K8S_DEPTH_MAX);
+		  "%s: nesting deeper than %d (aliases included)", cv->where,
+		  CT_K8S_DEPTH_MAX);
+	CT_ENSURE(cv->budget > 0, CT_ERR_LIMIT, "%s: more than %zu YAML nodes "
+		  "once aliases are expanded", cv->where, (size_t)CT_K8S_NODES_MAX);
+	cv->budget--;
 	if (n == NULL) {
 		*out = json_null();
 		return CT_OK;
+	}
+	if (fy_node_is_alias(n)) {
+		struct fy_node *t = fy_node_resolve_alias(n);
+		CT_ENSURE(t != NULL, CT_ERR_USAGE, "%s: alias to an unknown anchor",
+			  cv->where);
+		return to_json(cv, t, depth + 1, out);
 	}
 	switch (fy_node_get_type(n)) {
 	case FYNT_SCALAR: {
 		size_t len;
 		const char *s = fy_node_get_scalar(n, &len);
-		CT_ENSURE(s != NULL, CT_ERR_PROTO, "%s: unreadable scalar", where);
+		CT_ENSURE(s != NULL, CT_ERR_PROTO, "%s: unreadable scalar", cv->where);
 		j = fy_node_get_style(n) == FYNS_PLAIN ? plain_scalar(s, len)
 						       : json_stringn(s, len);
 		break;
@@ -97,7 +158,7 @@ static CT_RESULT to_json(struct fy_node *n, int depth, const char *where,
 		j = json_array();
 		while (j != NULL && (item = fy_node_sequence_iterate(n, &it)) != NULL) {
 			json_t *c;
-			ct_result r = to_json(item, depth + 1, where, &c);
+			ct_result r = to_json(cv, item, depth + 1, &c);
 			if (!ct_ok(r)) {
 				json_decref(j);
 				return r;
@@ -112,39 +173,53 @@ static CT_RESULT to_json(struct fy_node *n, int depth, const char *where,
 	case FYNT_MAPPING: {
 		struct fy_node_pair *p;
 		j = json_object();
-		while (j != NULL && (p = fy_node_mapping_iterate(n, &it)) != NULL) {
-			struct fy_node *k = fy_node_pair_key(p);
-			size_t klen;
-			const char *ks;
-			char *key;
-			json_t *c;
-			ct_result r;
+		/* Explicit keys first; merge keys fill in what is missing. */
+		for (int pass = 0; pass < 2 && j != NULL; pass++) {
+			it = NULL;
+			while (j != NULL && (p = fy_node_mapping_iterate(n, &it)) != NULL) {
+				struct fy_node *k = fy_node_pair_key(p);
+				size_t klen;
+				const char *ks;
+				char *key;
+				json_t *c;
+				ct_result r;
 
-			if (k == NULL || !fy_node_is_scalar(k) ||
-			    (ks = fy_node_get_scalar(k, &klen)) == NULL) {
-				json_decref(j);
-				CT_BAIL(CT_ERR_USAGE, "%s: mapping keys must be "
-					"scalars", where);
-			}
-			r = to_json(fy_node_pair_value(p), depth + 1, where, &c);
-			if (!ct_ok(r)) {
-				json_decref(j);
-				return r;
-			}
-			key = ct_strndup(ks, klen);
-			if (key == NULL || json_object_set_new(j, key, c) != 0) {
+				if (k == NULL || !fy_node_is_scalar(k) || fy_node_is_alias(k) ||
+				    (ks = fy_node_get_scalar(k, &klen)) == NULL) {
+					json_decref(j);
+					CT_BAIL(CT_ERR_USAGE, "%s: mapping keys must be "
+						"scalars", cv->where);
+				}
+				if (is_merge_key(k) != (pass == 1))
+					continue;
+				if (pass == 1) {
+					r = merge_into(cv, j, fy_node_pair_value(p), depth);
+					if (!ct_ok(r)) {
+						json_decref(j);
+						return r;
+					}
+					continue;
+				}
+				r = to_json(cv, fy_node_pair_value(p), depth + 1, &c);
+				if (!ct_ok(r)) {
+					json_decref(j);
+					return r;
+				}
+				key = ct_strndup(ks, klen);
+				if (key == NULL || json_object_set_new(j, key, c) != 0) {
+					free(key);
+					json_decref(j);
+					CT_BAIL(CT_ERR_NOMEM, "%s: out of memory", cv->where);
+				}
 				free(key);
-				json_decref(j);
-				CT_BAIL(CT_ERR_NOMEM, "%s: out of memory", where);
 			}
-			free(key);
 		}
 		break;
 	}
 	default:
-		CT_BAIL(CT_ERR_PROTO, "%s: unknown YAML node type", where);
+		CT_BAIL(CT_ERR_PROTO, "%s: unknown YAML node type", cv->where);
 	}
-	CT_ENSURE(j != NULL, CT_ERR_NOMEM, "%s: out of memory", where);
+	CT_ENSURE(j != NULL, CT_ERR_NOMEM, "%s: out of memory", cv->where);
 	*out = j;
 	return CT_OK;
 }
@@ -205,10 +280,19 @@ static const char *meta_str(const json_t *obj, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* Follows aliases: edits through an alias change the anchored node. */
+struct fy_node *ct_k8s_fy_deref(struct fy_node *n)
+{
+	for (int i = 0; i < 8 && n != NULL && fy_node_is_alias(n); i++)
+		n = fy_node_resolve_alias(n);
+	return n != NULL && fy_node_is_alias(n) ? NULL : n;
+}
+
 static struct fy_node *fy_get(struct fy_node *n, const char *key)
 {
+	n = ct_k8s_fy_deref(n);
 	return n != NULL && fy_node_is_mapping(n)
-		       ? fy_node_mapping_lookup_by_string(n, key, FY_NT)
+		       ? ct_k8s_fy_deref(fy_node_mapping_lookup_by_string(n, key, FY_NT))
 		       : NULL;
 }
 
@@ -312,8 +396,8 @@ static CT_RESULT index_object(struct ct_k8s_set *s, struct ct_k8s_doc *d,
 			char w[1024];
 			snprintf(w, sizeof(w), "%s: items[%zu]", where, i);
 			CT_GUARD(index_object(s, d, w, json_array_get(items, i),
-					      fy_node_sequence_get_by_index(
-						      fitems, (int)i),
+					      ct_k8s_fy_deref(fy_node_sequence_get_by_index(
+						      fitems, (int)i)),
 					      list_depth + 1));
 		}
 		return CT_OK;
@@ -376,7 +460,10 @@ static CT_RESULT doc_mirror(struct ct_k8s_doc *d)
 	d->kind = "";
 	if (d->fyd == NULL || fy_document_root(d->fyd) == NULL)
 		return CT_OK;
-	CT_GUARD(to_json(fy_document_root(d->fyd), 0, where, &d->json));
+	{
+		struct conv cv = { where, CT_K8S_NODES_MAX };
+		CT_GUARD(to_json(&cv, fy_document_root(d->fyd), 0, &d->json));
+	}
 	k = json_object_get(d->json, "kind");
 	if (json_is_string(k))
 		d->kind = json_string_value(k);
@@ -426,7 +513,7 @@ CT_RESULT ct_k8s_load(struct ct_k8s_set *s, const char *file,
 	diag = fy_diag_create(&dcfg);
 	CT_ENSURE(diag != NULL, CT_ERR_NOMEM, "k8s: out of memory");
 	memset(&pcfg, 0, sizeof(pcfg));
-	pcfg.flags = FYPCF_QUIET | FYPCF_RESOLVE_DOCUMENT | FYPCF_DISABLE_MMAP_OPT;
+	pcfg.flags = FYPCF_QUIET | FYPCF_DISABLE_MMAP_OPT; /* aliases: to_json */
 	pcfg.diag = diag;
 	fyp = fy_parser_create(&pcfg);
 	CT_TRY_ENSURE(fyp != NULL, CT_ERR_NOMEM, "k8s: out of memory");

@@ -125,6 +125,7 @@ struct fy_node;
 #define CT_K8S_DOCS_MAX 1024               /* documents in one set */
 #define CT_K8S_DEPTH_MAX 48                /* YAML nesting (libfyaml stops at 64) */
 #define CT_K8S_LIST_DEPTH_MAX 4            /* List in List */
+#define CT_K8S_NODES_MAX ((size_t)1 << 18)  /* per document, aliases expanded */
 
 /* One YAML document of a file. */
 struct ct_k8s_doc {
@@ -178,6 +179,8 @@ const json_t *ct_k8s_find_config(const struct ct_k8s_set *s, const char *kind,
 /* Emits the (possibly edited) documents of `file` as multi-document YAML. */
 CT_RESULT ct_k8s_emit_file(const struct ct_k8s_set *s, const char *file,
 			   struct ct_buf *out);
+/* The node an alias points to (n itself if not an alias; NULL if broken). */
+struct fy_node *ct_k8s_fy_deref(struct fy_node *n);
 /* Re-reads doc->json from doc->fyd after an edit (pods of it stay valid
  * only after ct_k8s_reindex). */
 CT_RESULT ct_k8s_reindex(struct ct_k8s_set *s);

@@ -118,6 +118,44 @@ static void test_depth_limit(void **state)
 	ct_buf_dispose(&b);
 }
 
+static void test_alias_bomb_and_merge(void **state)
+{
+	(void)state;
+	struct ct_buf b;
+	struct ct_k8s_set s;
+	json_t *c;
+
+	/* 10^9 nodes if expanded: refused by the node budget, quickly. */
+	ct_buf_init(&b, 1 << 20);
+	assert_ct_ok(ct_buf_append_str(&b, "a0: &a0 [x,x,x,x,x,x,x,x,x,x]\n"));
+	for (int i = 1; i < 9; i++) {
+		assert_ct_ok(ct_buf_printf(&b, "a%d: &a%d [", i, i));
+		for (int k = 0; k < 10; k++)
+			assert_ct_ok(ct_buf_printf(&b, "%s*a%d", k ? "," : "", i - 1));
+		assert_ct_ok(ct_buf_append_str(&b, "]\n"));
+	}
+	ct_k8s_set_init(&s);
+	assert_ct_err(ct_k8s_load(&s, "bomb.yaml", ct_buf_span(&b), false), CT_ERR_LIMIT);
+	assert_error_contains("once aliases are expanded");
+	ct_k8s_set_dispose(&s);
+	ct_buf_dispose(&b);
+
+	/* Merge keys: explicit keys win wherever they appear. */
+	load(&s, "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+		 "  - &b {name: a, image: x, tty: true}\n"
+		 "  - {image: y, <<: *b, name: b}\n");
+	c = json_array_get(json_object_get(s.pods[0].spec, "containers"), 1);
+	assert_string_equal(json_string_value(json_object_get(c, "name")), "b");
+	assert_string_equal(json_string_value(json_object_get(c, "image")), "y");
+	assert_true(json_is_true(json_object_get(c, "tty")));
+	ct_k8s_set_dispose(&s);
+	ct_k8s_set_init(&s);
+	assert_ct_err(ct_k8s_load(&s, "m.yaml", ct_span_str("kind: Pod\n<<: 3\n"), false),
+		      CT_ERR_USAGE);
+	assert_error_contains("merge key");
+	ct_k8s_set_dispose(&s);
+}
+
 static void test_config_lookup(void **state)
 {
 	(void)state;
@@ -207,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_anchors_merge_and_types),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_alias_bomb_and_merge),
 		cmocka_unit_test(test_config_lookup),
 		cmocka_unit_test(test_initdata),
 		cmocka_unit_test(test_settings),
