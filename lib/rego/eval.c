@@ -104,6 +104,7 @@ struct list_st {
 	struct ct_rego_value **vals;
 	rg_klist done;
 	void *arg;
+	const uint8_t *order; /* evaluation order (NULL: as written) */
 };
 
 static int list_step(struct rg_ctx *c, struct list_st *st);
@@ -112,7 +113,7 @@ static int list_k(struct rg_ctx *c, struct ct_rego_value *v, void *arg)
 {
 	struct list_st *st = arg;
 	size_t i = st->i;
-	st->vals[i] = v;
+	st->vals[st->order ? st->order[i] : i] = v;
 	st->i = i + 1;
 	int r = list_step(c, st);
 	st->i = i;
@@ -123,7 +124,8 @@ static int list_step(struct rg_ctx *c, struct list_st *st)
 {
 	if (st->i == st->n)
 		return st->done(c, st->vals, st->arg);
-	return rg_eval_term(c, st->terms[st->i], list_k, st);
+	size_t j = st->order ? st->order[st->i] : st->i;
+	return rg_eval_term(c, st->terms[j], list_k, st);
 }
 
 int rg_eval_list(struct rg_ctx *c, struct rg_term **terms, size_t n,
@@ -137,7 +139,25 @@ int rg_eval_list(struct rg_ctx *c, struct rg_term **terms, size_t n,
 			return rg_fail(c, (struct rg_loc){ 0 }, CT_ERR_NOMEM, NULL,
 				       "rego: out of memory");
 	}
-	struct list_st st = { terms, n, 0, vals, done, arg };
+	struct list_st st = { terms, n, 0, vals, done, arg, NULL };
+	/* plain variables last: `x == xs[x]` binds x through the reference
+	 * before reading it */
+	uint8_t order[8];
+	bool vars_first = false;
+	for (size_t i = 0; i + 1 < n && n <= 8; i++)
+		if (terms[i]->kind == RT_VAR && terms[i]->slot >= 0 &&
+		    !c->frame[terms[i]->slot])
+			vars_first = true;
+	if (vars_first) {
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++)
+			if (!(terms[i]->kind == RT_VAR && terms[i]->slot >= 0))
+				order[k++] = (uint8_t)i;
+		for (size_t i = 0; i < n; i++)
+			if (terms[i]->kind == RT_VAR && terms[i]->slot >= 0)
+				order[k++] = (uint8_t)i;
+		st.order = order;
+	}
 	int r = list_step(c, &st);
 	if (vals != small)
 		free(vals);
