@@ -288,6 +288,53 @@ static ct_result split(struct rg_arena *a, const char *s, const char ***out,
 	return CT_OK;
 }
 
+/*
+ * OPA built-ins this engine does not implement (network, GraphQL, x509,
+ * JWT signing, ...). Policies that call them still compile, `with` can
+ * replace them, and a real call is an eval_builtin_error (undefined unless
+ * strict).
+ */
+static ct_result bi_unsupported(struct ct_rego_bctx *ctx,
+				struct ct_rego_value *const *args,
+				struct ct_rego_value **out)
+{
+	(void)args;
+	*out = NULL;
+	return ct_rego_berror(ctx, "built-in function not supported by this engine");
+}
+
+#define UNSUP(n, a) { .name = n, .arity = a, .fn = bi_unsupported }
+static const struct ct_rego_builtin unsupported[] = {
+	UNSUP("http.send", 1), UNSUP("opa.runtime", 0),
+	UNSUP("net.lookup_ip_addr", 1), UNSUP("rego.metadata.chain", 0),
+	UNSUP("rego.metadata.rule", 0), UNSUP("rego.parse_module", 2),
+	UNSUP("graphql.parse", 2), UNSUP("graphql.parse_query", 1),
+	UNSUP("graphql.parse_schema", 1), UNSUP("graphql.is_valid", 2),
+	UNSUP("graphql.schema_is_valid", 1), UNSUP("graphql.parse_and_verify", 2),
+	UNSUP("providers.aws.sign_req", 3),
+	UNSUP("crypto.x509.parse_certificates", 1),
+	UNSUP("crypto.x509.parse_and_verify_certificates", 1),
+	UNSUP("crypto.x509.parse_and_verify_certificates_with_options", 2),
+	UNSUP("crypto.x509.parse_certificate_request", 1),
+	UNSUP("crypto.x509.parse_keypair", 2),
+	UNSUP("crypto.x509.parse_rsa_private_key", 1),
+	UNSUP("crypto.parse_private_keys", 1), UNSUP("io.jwt.encode_sign", 3),
+	UNSUP("io.jwt.encode_sign_raw", 3), UNSUP("json.match_schema", 2),
+	UNSUP("json.verify_schema", 1), UNSUP("strings.render_template", 2),
+	UNSUP("regex.globs_match", 2),
+};
+
+static const struct ct_rego_builtin *builtin_lookup(const char *name)
+{
+	const struct ct_rego_builtin *b = ct_rego_builtin_lookup(name);
+	if (b)
+		return b;
+	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
+		if (strcmp(unsupported[i].name, name) == 0)
+			return &unsupported[i];
+	return NULL;
+}
+
 /* Finds the user function or built-in called `name`; NULL both if none. */
 static ct_result find_fn(struct cc *c, const char *name, struct rg_node **fn,
 			 const struct ct_rego_builtin **bi, bool *is_rule)
@@ -321,7 +368,7 @@ static ct_result find_fn(struct cc *c, const char *name, struct rg_node **fn,
 		*is_rule = true;
 		return CT_OK;
 	}
-	const struct ct_rego_builtin *b = ct_rego_builtin_lookup(name);
+	const struct ct_rego_builtin *b = builtin_lookup(name);
 	if (b && b->deprecated && c->m && c->m->syntax == CT_REGO_V1)
 		b = NULL;
 	*bi = b;
