@@ -749,6 +749,8 @@ ct_result rg_resolve_rule(struct ct_rego_policy *p, struct rg_module *m,
 	ct_result res = CT_OK;
 	struct pend pd = { 0 };
 	for (size_t i = 0; i < r->nargs && ct_ok(res); i++) {
+		if (r->args[i]->kind == RT_CALL)
+			continue; /* computed parameter: checked after the body */
 		res = declare_pattern(&c, &top, r->args[i], false);
 		if (ct_ok(res))
 			res = walk(&c, &top, r->args[i], &pd);
@@ -763,6 +765,9 @@ ct_result rg_resolve_rule(struct ct_rego_policy *p, struct rg_module *m,
 			heads[nh++] = e->value;
 		for (size_t i = 0; i < e->nsuffix && nh < 64; i++)
 			heads[nh++] = e->suffix[i];
+		for (size_t i = 0; i < r->nargs && nh < 64; i++)
+			if (r->args[i]->kind == RT_CALL)
+				heads[nh++] = r->args[i];
 		if (e->body) {
 			e->body->slot_start = e->body->scope_start = c.nslots;
 			res = resolve_level(&c, &s, e->body, heads, nh);

@@ -154,7 +154,7 @@ struct rule_st {
 	struct ct_rego_value **keys; /* object rules: suffix values */
 	struct rg_term **args;       /* function: arg terms */
 	struct ct_rego_value *const *argv;
-	size_t nargs, ai;
+	size_t nargs, ai, di;
 };
 
 static int insert_path(struct rg_ctx *c, struct rule_st *st,
@@ -236,7 +236,7 @@ static int suffix_done(struct rg_ctx *c, struct ct_rego_value **vals, void *arg)
 	return rg_eval_term(c, st->r->value, value_k, st);
 }
 
-static int body_done(struct rg_ctx *c, void *arg)
+static int body_value(struct rg_ctx *c, void *arg)
 {
 	struct rule_st *st = arg;
 	struct rg_rule *r = st->r;
@@ -249,13 +249,48 @@ static int body_done(struct rg_ctx *c, void *arg)
 	return rg_eval_term(c, r->value, value_k, st);
 }
 
+/* A function parameter that is a computed term (a call such as a template
+ * string) is not a pattern: it is compared after the body ran. */
+static bool deferred_arg(const struct rg_term *t)
+{
+	return t->kind == RT_CALL;
+}
+
+static int deferred_step(struct rg_ctx *c, void *arg)
+{
+	struct rule_st *st = arg;
+	while (st->di < st->nargs && !deferred_arg(st->args[st->di]))
+		st->di++;
+	if (st->di == st->nargs)
+		return body_value(c, st);
+	size_t i = st->di++;
+	int r = rg_unify_tv(c, st->args[i], st->argv[i], deferred_step, st);
+	st->di = i;
+	return r;
+}
+
+static int body_done(struct rg_ctx *c, void *arg)
+{
+	struct rule_st *st = arg;
+	if (st->r->kind == RK_FUNC && st->args) {
+		size_t saved = st->di;
+		st->di = 0;
+		int r = deferred_step(c, st);
+		st->di = saved;
+		return r;
+	}
+	return body_value(c, st);
+}
+
 static int args_step(struct rg_ctx *c, void *arg)
 {
 	struct rule_st *st = arg;
 	if (st->ai == st->nargs)
 		return rg_eval_body(c, st->r->body, 0, body_done, st);
 	size_t i = st->ai++;
-	int r = rg_unify_tv(c, st->args[i], st->argv[i], args_step, st);
+	int r = deferred_arg(st->args[i])
+		? args_step(c, st)
+		: rg_unify_tv(c, st->args[i], st->argv[i], args_step, st);
 	st->ai = i;
 	return r;
 }
