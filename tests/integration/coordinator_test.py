@@ -228,6 +228,14 @@ def main():
         if not os.access(b, os.X_OK):
             print("1..0 # SKIP %s not built" % b)
             return 0
+    for args, want in (([CONTRAST, "set", "--help"], 0), ([CONTRAST, "verify", "--help"], 0),
+                       ([CONTRAST, "recover", "--help"], 0), ([COORD, "--help"], 0),
+                       ([CONTRAST, "set"], 2), ([CONTRAST, "verify", "-c", "x:1", "extra"], 2),
+                       ([COORD, "--state-dir", T], 2), ([COORD, "--user-port", "70000"], 2)):
+        p = run(*args)
+        tap(p.returncode == want and (want != 0 or "usage:" in p.stdout),
+            "%s -> exit %d" % (" ".join(os.path.basename(a) for a in args), want),
+            p.stdout + p.stderr)
     ark = run(SIM, "init", "--state-dir", os.path.join(T, "sim"), check=True).stdout.strip()
     ark = ark.split()[-1] if ark else os.path.join(T, "sim", "ark.pem")
     ark_pem = open(ark).read()
