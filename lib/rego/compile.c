@@ -150,7 +150,7 @@ static ct_result rule_path(struct ct_rego_policy *p, struct rg_rule *r)
 		path[k++] = ct_rego_value_str(segs[i]->val);
 	r->path = path;
 	r->npath = k;
-	r->suffix = segs + g;
+	r->suffix = segs ? segs + g : NULL;
 	r->nsuffix = nseg - g;
 	if (r->nsuffix > 0) {
 		if (r->kind == RK_FUNC)

@@ -441,7 +441,8 @@ static ct_result parse_rule(struct rg_parser *p, struct rg_module *m,
 		if (!r->ref)
 			return rg_nomem();
 		r->ref->name = h->name;
-	} else if (h->kind == RT_VAR || h->kind == RT_REF) {
+	} else if (h->kind == RT_VAR ||
+		   (h->kind == RT_REF && h->items[0]->kind == RT_VAR)) {
 		r->ref = h;
 	} else {
 		return rg_perr(p, start, "invalid rule head");

@@ -70,6 +70,9 @@ static void test_rejects(void **state)
 		{ "package p\nq := 1 ! 2\n", "unexpected '!'" },
 		{ "package p\nq := some\n", "unexpected some keyword" },
 		{ "package p\nq := \"a\0b\"\n", "non-terminated string" },
+		{ "package p\n\"x\".y := 1\n", "invalid rule head" },
+		{ "package p\n[1][0] := 2\n", "invalid rule head" },
+		{ "package p\nf(1)[0] := 2\n", "invalid rule head" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ct_result r = add(bad[i].text, CT_REGO_V1);
