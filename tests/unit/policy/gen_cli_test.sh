@@ -179,4 +179,24 @@ rc=0
 "$contrast" policy generate --image-store "$tmp/bad-store" --data \
 	"$data/genpolicy/state/execprocess/pod.yaml" >/dev/null 2>"$tmp/err" || rc=$?
 [ $rc = 2 ] && grep -q 'content hashes to' "$tmp/err" || { cat "$tmp/err"; fail "tampered store: exit $rc"; }
+# The policy-rules' own pod: generated policy_data equals their hand-written
+# one (mount order aside) and passes all their per-check cases.
+printf '{"version": 1, "request_defaults": {"ExecProcessRequest": {"allowed_commands": [["/bin/date"]]}}}\n' >"$tmp/own-settings.json"
+"$contrast" policy generate --settings "$tmp/own-settings.json" --image-store "$store" --data \
+	"$data/policy/own/pod.yaml" >"$tmp/own.json" 2>/dev/null || fail "own pod"
+python3 - "$tmp/own.json" "$data/policy/own/policy_data.json" <<'PY' || fail "own pod: policy_data differs"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for x in (a, b):
+    for c in x["containers"]:
+        c["OCI"]["Mounts"].sort(key=lambda m: m["destination"])
+sys.exit(0 if a == b else 1)
+PY
+if [ $have_check = 1 ]; then
+	"$contrast" policy generate --settings "$tmp/own-settings.json" --image-store "$store" \
+		"$data/policy/own/pod.yaml" >"$tmp/own.rego" 2>/dev/null
+	"$contrast" policy check --quiet --policy "$tmp/own.rego" \
+		--cases "$data/policy/own/testcases.json" >"$tmp/out" || { cat "$tmp/out"; fail "own cases"; }
+fi
+echo "ok own pod"
 echo "ok"

@@ -169,6 +169,7 @@ def policy(name_regex, containers, namespace=""):
             "bundle_id_regex": "^[a-z0-9][a-z0-9._-]{0,127}$",
             "sandbox_id_regex": "^[a-z0-9]{64}$",
             "annotation_prefixes": ["io.kubernetes.cri."],
+            "cgroup_mount_extras_allowed": ["nsdelegate", "memory_recursiveprot"],
             "allow_env_regex": [
                 "^HOSTNAME=" + DNS + "$",
                 "^" + SVC + "_PORT_" + PORT + "_(TCP|UDP)=(tcp|udp)://" + IPV4 + ":" + PORT + "$",
