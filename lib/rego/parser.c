@@ -607,6 +607,12 @@ ct_result rg_parse_lit_expr(struct rg_parser *p, struct rg_term **out)
 	    !(t->nl_before && p->nest == 0)) {
 		p->i++;
 		CT_GUARD(rg_parse_expr(p, &rhs));
+		if (TOK(p)->kind == TK_COMMA && p->nest == 0) {
+			/* x := k, v in xs */
+			struct rg_loc cl = TOK(p)->loc;
+			p->i++;
+			CT_GUARD(rg_parse_member3(p, rhs, cl, &rhs));
+		}
 		lhs = rg_mk_call(p, t->loc, t->kind == TK_ASSIGN ? ":=" : "=",
 				 lhs, rhs, NULL);
 		if (!lhs)
