@@ -99,6 +99,10 @@ bool ct_rego_jwk_load(const struct ct_rego_value *jwk, const char *kty,
 extern const struct ct_rego_builtin ct_rego_b_jwt_encode_sign;
 extern const struct ct_rego_builtin ct_rego_b_jwt_encode_sign_raw;
 extern const struct ct_rego_builtin ct_rego_b_aws_sign_req; /* aws.c */
+/* x509.c */
+extern const struct ct_rego_builtin ct_rego_b_x509_parse_rsa_private_key;
+extern const struct ct_rego_builtin ct_rego_b_parse_private_keys;
+extern const struct ct_rego_builtin ct_rego_b_x509_parse_keypair;
 
 #define CT_REGO_BUILTIN_STR_MAX ((size_t)64 << 20)
 

@@ -525,5 +525,7 @@ const struct ct_rego_builtin *const ct_rego_builtins_misc[] = {
 	&b_bi_uuid_rfc4122, &b_bi_uuid_parse, &b_bi_any, &b_bi_all, &b_bi_set_diff,
 	&b_bi_cast_array, &b_bi_cast_set, &b_bi_cast_string,
 	&b_bi_cast_boolean, &b_bi_cast_null, &b_bi_cast_object,
-	&b_bi_http_send, &b_bi_opa_runtime, &ct_rego_b_aws_sign_req, NULL,
+	&b_bi_http_send, &b_bi_opa_runtime, &ct_rego_b_aws_sign_req,
+	&ct_rego_b_x509_parse_rsa_private_key, &ct_rego_b_parse_private_keys,
+	&ct_rego_b_x509_parse_keypair, NULL,
 };
