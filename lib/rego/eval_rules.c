@@ -152,6 +152,10 @@ struct rule_st {
 	bool found;
 	const char *conflict;
 	struct ct_rego_value **keys; /* object rules: suffix values */
+	/* values that object rules placed at their leaves: other rules may
+	 * not merge into them */
+	const struct ct_rego_value **leaves;
+	size_t nleaves, capleaves;
 	struct rg_term **args;       /* function: arg terms */
 	struct ct_rego_value *const *argv;
 	size_t nargs, ai, di;
@@ -182,6 +186,16 @@ static int insert_path(struct rg_ctx *c, struct rule_st *st,
 			return rg_fail(c, st->r->loc, CT_ERR_POLICY, "eval_conflict_error",
 				       "object keys must be unique");
 		}
+		if (st->nleaves == st->capleaves) {
+			size_t nc = st->capleaves ? st->capleaves * 2 : 8;
+			const struct ct_rego_value **nl =
+				ct_realloc(st->leaves, nc * sizeof(*nl));
+			if (!nl)
+				return rg_fail(c, st->r->loc, CT_ERR_NOMEM, NULL, "rego: out of memory");
+			st->leaves = nl;
+			st->capleaves = nc;
+		}
+		st->leaves[st->nleaves++] = v;
 		if (!ct_ok(ct_rego_object_insert(obj, ct_rego_value_ref(keys[0]),
 						 ct_rego_value_ref(v))))
 			return rg_fail(c, st->r->loc, CT_ERR_NOMEM, NULL, "rego: out of memory");
@@ -343,13 +357,18 @@ static int default_value(struct rg_ctx *c, struct rg_node *n,
 /* Merges two documents defined at one path by different rules: objects
  * key by key, sets by union, equal values; anything else conflicts.
  * *out is a new value (inputs may be shared and are not changed). */
-static int merge_docs(struct rg_ctx *c, struct ct_rego_value *a,
-		      struct ct_rego_value *b, struct ct_rego_value **out)
+static int merge_docs(struct rg_ctx *c, const struct rule_st *st,
+		      struct ct_rego_value *a, struct ct_rego_value *b,
+		      struct ct_rego_value **out)
 {
 	if (!a || ct_rego_value_equal(a, b)) {
 		*out = ct_rego_value_ref(b);
 		return EV_OK;
 	}
+	for (size_t i = 0; i < st->nleaves; i++)
+		if (st->leaves[i] == a)
+			return rg_fail(c, (struct rg_loc){ 0 }, CT_ERR_POLICY,
+				       "eval_conflict_error", "object keys must be unique");
 	enum ct_rego_kind ka = ct_rego_value_kind(a), kb = ct_rego_value_kind(b);
 	struct ct_rego_value *r = NULL;
 	bool ok = true;
@@ -366,7 +385,7 @@ static int merge_docs(struct rg_ctx *c, struct ct_rego_value *a,
 							 ct_rego_value_ref(ct_rego_object_value_at(a, i))));
 		for (size_t i = 0; r && ok && i < ct_rego_value_length(b); i++) {
 			struct ct_rego_value *key = ct_rego_object_key_at(b, i), *m;
-			if (merge_docs(c, ct_rego_object_get(a, key), ct_rego_object_value_at(b, i), &m)) {
+			if (merge_docs(c, st, ct_rego_object_get(a, key), ct_rego_object_value_at(b, i), &m)) {
 				ct_rego_value_unref(r);
 				return EV_ERR;
 			}
@@ -404,6 +423,7 @@ static int compute_node(struct rg_ctx *c, struct rg_node *n,
 		}
 		if (run_rule(c, &st, r)) {
 			ct_rego_value_unref(st.acc);
+			free(st.leaves);
 			return EV_ERR;
 		}
 	}
@@ -416,21 +436,24 @@ static int compute_node(struct rg_ctx *c, struct rg_node *n,
 				continue;
 			if (rg_doc_at(c, k, NULL, NULL, 0, (struct rg_loc){ 0 }, &kv)) {
 				ct_rego_value_unref(st.acc);
+				free(st.leaves);
 				return EV_ERR;
 			}
 			if (!kv)
 				continue;
 			struct ct_rego_value *old = ct_rego_object_get(st.acc, k->key), *m = NULL;
-			int mr = merge_docs(c, old, kv, &m);
+			int mr = merge_docs(c, &st, old, kv, &m);
 			ct_rego_value_unref(kv);
 			if (mr == EV_OK && !ct_ok(ct_rego_object_insert(st.acc, ct_rego_value_ref(k->key), m)))
 				mr = rg_fail(c, (struct rg_loc){ 0 }, CT_ERR_NOMEM, NULL, "rego: out of memory");
 			if (mr != EV_OK) {
 				ct_rego_value_unref(st.acc);
+				free(st.leaves);
 				return EV_ERR;
 			}
 		}
 	}
+	free(st.leaves);
 	if (n->kind == RK_COMPLETE && !st.acc && n->dflt)
 		return default_value(c, n, out);
 	*out = st.acc;
