@@ -1,5 +1,8 @@
 /*
  * x509.c - key and key-pair parsing built-ins on OpenSSL:
+ * crypto.x509.parse_certificates / parse_certificate_request (a subset of
+ * Go's certificate fields: Subject, Issuer, Version, SerialNumber,
+ * NotBefore/NotAfter, DNSNames, EmailAddresses, URIStrings),
  * crypto.x509.parse_rsa_private_key (one RSA key as a JWK object),
  * crypto.parse_private_keys (every private key of a PEM bundle as JWKs)
  * and crypto.x509.parse_keypair (certificate chain + key; the chain as
@@ -12,6 +15,7 @@
  * blocks are read; key material returned is what the caller passed in.
  */
 #include <string.h>
+#include <time.h>
 
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
@@ -19,6 +23,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "rego/builtins/builtins_impl.h"
 
@@ -281,4 +286,310 @@ const struct ct_rego_builtin ct_rego_b_parse_private_keys = {
 };
 const struct ct_rego_builtin ct_rego_b_x509_parse_keypair = {
 	.name = "crypto.x509.parse_keypair", .arity = 2, .fn = bi_parse_keypair,
+};
+
+/* ---------------------------------------------- certificates and CSRs */
+
+static ct_result put_str(struct ct_rego_value *o, const char *k, const char *v, size_t n)
+{
+	struct ct_rego_value *kv = ct_rego_value_cstring(k);
+	struct ct_rego_value *vv = v ? ct_rego_value_string_new(v, n) : ct_rego_value_null();
+
+	if (kv == NULL || vv == NULL) {
+		ct_rego_value_unref(kv);
+		ct_rego_value_unref(vv);
+		return CT_FAIL(CT_ERR_NOMEM, "rego: out of memory");
+	}
+	return ct_rego_object_insert(o, kv, vv);
+}
+
+static ct_result put_val(struct ct_rego_value *o, const char *k, struct ct_rego_value *v)
+{
+	struct ct_rego_value *kv = ct_rego_value_cstring(k);
+
+	if (kv == NULL || v == NULL) {
+		ct_rego_value_unref(kv);
+		ct_rego_value_unref(v);
+		return CT_FAIL(CT_ERR_NOMEM, "rego: out of memory");
+	}
+	return ct_rego_object_insert(o, kv, v);
+}
+
+/* Go's pkix.Name: CommonName plus the multi-valued attributes (null when
+ * absent, as Go's nil slices marshal). */
+static ct_result name_obj(const X509_NAME *n, struct ct_rego_value **out)
+{
+	static const struct {
+		const char *key;
+		int nid;
+	} attrs[] = {
+		{ "Country", NID_countryName }, { "Organization", NID_organizationName },
+		{ "OrganizationalUnit", NID_organizationalUnitName },
+		{ "Locality", NID_localityName }, { "Province", NID_stateOrProvinceName },
+		{ "StreetAddress", NID_streetAddress }, { "PostalCode", NID_postalCode },
+	};
+	struct ct_rego_value *o = ct_rego_object_new(8);
+	ct_result r = CT_OK;
+	int i;
+
+	CT_ENSURE(o != NULL, CT_ERR_NOMEM, "rego: out of memory");
+	i = X509_NAME_get_index_by_NID(n, NID_commonName, -1);
+	if (i >= 0) {
+		const ASN1_STRING *d = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i));
+		unsigned char *u = NULL;
+		int ul = ASN1_STRING_to_UTF8(&u, d);
+
+		r = put_str(o, "CommonName", ul >= 0 ? (const char *)u : "", ul >= 0 ? (size_t)ul : 0);
+		OPENSSL_free(u);
+	} else {
+		r = put_str(o, "CommonName", "", 0);
+	}
+	for (size_t a = 0; ct_ok(r) && a < sizeof(attrs) / sizeof(attrs[0]); a++) {
+		struct ct_rego_value *arr = NULL;
+
+		for (i = -1; (i = X509_NAME_get_index_by_NID(n, attrs[a].nid, i)) >= 0;) {
+			const ASN1_STRING *d = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i));
+			unsigned char *u = NULL;
+			int ul = ASN1_STRING_to_UTF8(&u, d);
+
+			if (arr == NULL && (arr = ct_rego_array_new(1)) == NULL) {
+				OPENSSL_free(u);
+				r = CT_FAIL(CT_ERR_NOMEM, "rego: out of memory");
+				break;
+			}
+			if (ul >= 0)
+				r = ct_rego_array_append(arr, ct_rego_value_string_new((const char *)u, (size_t)ul));
+			OPENSSL_free(u);
+			if (!ct_ok(r))
+				break;
+		}
+		if (ct_ok(r))
+			r = put_val(o, attrs[a].key, arr ? arr : ct_rego_value_null());
+		else
+			ct_rego_value_unref(arr);
+	}
+	if (!ct_ok(r)) {
+		ct_rego_value_unref(o);
+		return r;
+	}
+	*out = o;
+	return CT_OK;
+}
+
+/* DNSNames, EmailAddresses, URIStrings from subjectAltName (null when
+ * there are none, like Go). */
+static ct_result san_fields(struct ct_rego_value *o, GENERAL_NAMES *gens)
+{
+	static const struct {
+		const char *key;
+		int type;
+	} kinds[] = { { "DNSNames", GEN_DNS }, { "EmailAddresses", GEN_EMAIL },
+		      { "URIStrings", GEN_URI } };
+	ct_result r = CT_OK;
+
+	for (size_t k = 0; ct_ok(r) && k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		struct ct_rego_value *arr = NULL;
+
+		for (int i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
+			const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+
+			if (g->type != kinds[k].type)
+				continue;
+			if (arr == NULL && (arr = ct_rego_array_new(1)) == NULL) {
+				r = CT_FAIL(CT_ERR_NOMEM, "rego: out of memory");
+				break;
+			}
+			r = ct_rego_array_append(arr, ct_rego_value_string_new(
+				(const char *)ASN1_STRING_get0_data(g->d.ia5),
+				(size_t)ASN1_STRING_length(g->d.ia5)));
+			if (!ct_ok(r))
+				break;
+		}
+		if (ct_ok(r))
+			r = put_val(o, kinds[k].key, arr ? arr : ct_rego_value_null());
+		else
+			ct_rego_value_unref(arr);
+	}
+	return r;
+}
+
+static ct_result time_str(struct ct_rego_value *o, const char *k, const ASN1_TIME *t)
+{
+	struct tm tm;
+	char buf[32];
+
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return put_str(o, k, "", 0);
+	(void)strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return put_str(o, k, buf, strlen(buf));
+}
+
+static ct_result cert_obj(X509 *x, struct ct_rego_value **out)
+{
+	struct ct_rego_value *o = ct_rego_object_new(12), *nm = NULL, *serial = NULL;
+	GENERAL_NAMES *gens;
+	BIGNUM *bn;
+	ct_result r;
+
+	CT_ENSURE(o != NULL, CT_ERR_NOMEM, "rego: out of memory");
+	r = name_obj(X509_get_subject_name(x), &nm);
+	if (ct_ok(r))
+		r = put_val(o, "Subject", nm);
+	if (ct_ok(r) && ct_ok(r = name_obj(X509_get_issuer_name(x), &nm)))
+		r = put_val(o, "Issuer", nm);
+	if (ct_ok(r))
+		r = put_val(o, "Version", ct_rego_value_int(X509_get_version(x) + 1));
+	bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	if (ct_ok(r) && bn != NULL) {
+		char *dec = BN_bn2dec(bn);
+
+		if (dec != NULL && ct_ok(ct_rego_value_number_parse(dec, strlen(dec), &serial)))
+			r = put_val(o, "SerialNumber", serial);
+		else
+			ct_error_clear();
+		OPENSSL_free(dec);
+	}
+	BN_free(bn);
+	if (ct_ok(r))
+		r = time_str(o, "NotBefore", X509_get0_notBefore(x));
+	if (ct_ok(r))
+		r = time_str(o, "NotAfter", X509_get0_notAfter(x));
+	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	if (ct_ok(r))
+		r = san_fields(o, gens);
+	GENERAL_NAMES_free(gens);
+	ERR_clear_error();
+	if (!ct_ok(r)) {
+		ct_rego_value_unref(o);
+		return r;
+	}
+	*out = o;
+	return CT_OK;
+}
+
+/* PEM or base64 (of PEM or of concatenated DER) -> decoded bytes; *pem says
+ * which. */
+static ct_result cert_input(struct ct_rego_bctx *ctx, const char *nm,
+			    const struct ct_rego_value *s, struct ct_buf *b, bool *pem)
+{
+	size_t bad = 0;
+
+	if (!pem_text(s, b, &bad))
+		return ct_rego_berror(ctx, "%s: illegal base64 data at input byte %zu", nm, bad);
+	*pem = memmem(b->data, b->len, "-----BEGIN", 10) != NULL;
+	return CT_OK;
+}
+
+static ct_result bi_parse_certificates(ARGS)
+{
+	static const char *const nm = "crypto.x509.parse_certificates";
+	struct ct_rego_value *arr = NULL, *c = NULL;
+	struct ct_buf b;
+	bool pem = false;
+	ct_result res;
+	int n;
+
+	CT_GUARD(bi_arg(ctx, nm, args, 0, K_STR, "string"));
+	ct_buf_init(&b, CT_REGO_BUILTIN_STR_MAX);
+	CT_TRY(cert_input(ctx, nm, args[0], &b, &pem));
+	arr = ct_rego_array_new(2);
+	CT_TRY_ENSURE(arr != NULL, CT_ERR_NOMEM, "rego: out of memory");
+	if (pem) {
+		BIO *bio = BIO_new_mem_buf(b.data, (int)b.len);
+
+		for (n = 0; bio != NULL && n < X509_PEM_BLOCKS_MAX; n++) {
+			X509 *x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+
+			if (x == NULL)
+				break;
+			res = cert_obj(x, &c);
+			X509_free(x);
+			if (ct_ok(res))
+				res = ct_rego_array_append(arr, c);
+			if (!ct_ok(res)) {
+				BIO_free(bio);
+				goto out;
+			}
+		}
+		BIO_free(bio);
+	} else {
+		const unsigned char *p = b.data, *end = b.data + b.len;
+
+		for (n = 0; p < end && n < X509_PEM_BLOCKS_MAX; n++) {
+			X509 *x = d2i_X509(NULL, &p, (long)(end - p));
+
+			if (x == NULL) {
+				res = ct_rego_berror(ctx, "%s: x509: malformed certificate", nm);
+				goto out;
+			}
+			res = cert_obj(x, &c);
+			X509_free(x);
+			if (ct_ok(res))
+				res = ct_rego_array_append(arr, c);
+			if (!ct_ok(res))
+				goto out;
+		}
+	}
+	if (ct_rego_value_length(arr) == 0) {
+		res = ct_rego_berror(ctx, "%s: x509: malformed certificate", nm);
+		goto out;
+	}
+	*out = arr;
+	arr = NULL;
+out:
+	ERR_clear_error();
+	ct_rego_value_unref(arr);
+	ct_buf_dispose(&b);
+	return res;
+}
+
+static ct_result bi_parse_certificate_request(ARGS)
+{
+	static const char *const nm = "crypto.x509.parse_certificate_request";
+	struct ct_rego_value *o = NULL, *name = NULL;
+	X509_REQ *req = NULL;
+	struct ct_buf b;
+	bool pem = false;
+	ct_result res;
+
+	CT_GUARD(bi_arg(ctx, nm, args, 0, K_STR, "string"));
+	ct_buf_init(&b, CT_REGO_BUILTIN_STR_MAX);
+	CT_TRY(cert_input(ctx, nm, args[0], &b, &pem));
+	if (pem) {
+		BIO *bio = BIO_new_mem_buf(b.data, (int)b.len);
+
+		req = bio ? PEM_read_bio_X509_REQ(bio, NULL, NULL, NULL) : NULL;
+		BIO_free(bio);
+	} else {
+		const unsigned char *p = b.data;
+
+		req = d2i_X509_REQ(NULL, &p, (long)b.len);
+	}
+	if (req == NULL) {
+		res = ct_rego_berror(ctx, "%s: asn1: structure error: invalid certificate request", nm);
+		goto out;
+	}
+	o = ct_rego_object_new(4);
+	CT_TRY_ENSURE(o != NULL, CT_ERR_NOMEM, "rego: out of memory");
+	CT_TRY(name_obj(X509_REQ_get_subject_name(req), &name));
+	res = put_val(o, "Subject", name);
+	if (!ct_ok(res))
+		goto out;
+	CT_TRY(put_val(o, "Version", ct_rego_value_int(X509_REQ_get_version(req))));
+	*out = o;
+	o = NULL;
+out:
+	ERR_clear_error();
+	X509_REQ_free(req);
+	ct_rego_value_unref(o);
+	ct_buf_dispose(&b);
+	return res;
+}
+
+const struct ct_rego_builtin ct_rego_b_x509_parse_certificates = {
+	.name = "crypto.x509.parse_certificates", .arity = 1, .fn = bi_parse_certificates,
+};
+const struct ct_rego_builtin ct_rego_b_x509_parse_certificate_request = {
+	.name = "crypto.x509.parse_certificate_request", .arity = 1,
+	.fn = bi_parse_certificate_request,
 };
