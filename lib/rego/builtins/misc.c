@@ -528,5 +528,6 @@ const struct ct_rego_builtin *const ct_rego_builtins_misc[] = {
 	&b_bi_http_send, &b_bi_opa_runtime, &ct_rego_b_aws_sign_req,
 	&ct_rego_b_x509_parse_rsa_private_key, &ct_rego_b_parse_private_keys,
 	&ct_rego_b_x509_parse_keypair, &ct_rego_b_x509_parse_certificates,
-	&ct_rego_b_x509_parse_certificate_request, NULL,
+	&ct_rego_b_x509_parse_certificate_request, &ct_rego_b_x509_parse_and_verify,
+	NULL,
 };

@@ -593,3 +593,85 @@ const struct ct_rego_builtin ct_rego_b_x509_parse_certificate_request = {
 	.name = "crypto.x509.parse_certificate_request", .arity = 1,
 	.fn = bi_parse_certificate_request,
 };
+
+/* [valid, certs]: the PEM list is root first, leaf last (OPA's order); the
+ * root is the only trust anchor, the rest are untrusted intermediates; the
+ * time is the real clock, as OPA's verifier uses. certs is the verified
+ * chain, leaf first. Invalid chains give [false, []]. */
+static ct_result bi_parse_and_verify(ARGS)
+{
+	static const char *const nm = "crypto.x509.parse_and_verify_certificates";
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	X509_STORE *store = X509_STORE_new();
+	X509_STORE_CTX *sctx = X509_STORE_CTX_new();
+	struct ct_rego_value *certs = NULL, *r = NULL, *c = NULL;
+	struct ct_buf b;
+	bool pem = false, valid = false;
+	ct_result res;
+	BIO *bio = NULL;
+	int n;
+
+	ct_buf_init(&b, CT_REGO_BUILTIN_STR_MAX);
+	CT_TRY_ENSURE(chain != NULL && store != NULL && sctx != NULL, CT_ERR_NOMEM,
+		      "rego: out of memory");
+	CT_TRY(bi_arg(ctx, nm, args, 0, K_STR, "string"));
+	CT_TRY(cert_input(ctx, nm, args[0], &b, &pem));
+	bio = BIO_new_mem_buf(b.data, (int)b.len);
+	for (n = 0; pem && bio != NULL && n < X509_PEM_BLOCKS_MAX; n++) {
+		X509 *x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+
+		if (x == NULL)
+			break;
+		if (sk_X509_push(chain, x) <= 0) {
+			X509_free(x);
+			break;
+		}
+	}
+	certs = ct_rego_array_new(4);
+	CT_TRY_ENSURE(certs != NULL, CT_ERR_NOMEM, "rego: out of memory");
+	if (sk_X509_num(chain) >= 2) {
+		X509 *root = sk_X509_value(chain, 0);
+		X509 *leaf = sk_X509_value(chain, sk_X509_num(chain) - 1);
+		STACK_OF(X509) *mid = sk_X509_new_null();
+
+		for (n = 1; mid != NULL && n < sk_X509_num(chain) - 1; n++)
+			(void)sk_X509_push(mid, sk_X509_value(chain, n));
+		valid = mid != NULL && X509_STORE_add_cert(store, root) == 1 &&
+			X509_STORE_CTX_init(sctx, store, leaf, mid) == 1 &&
+			X509_verify_cert(sctx) == 1;
+		sk_X509_free(mid);
+	}
+	if (valid) {
+		STACK_OF(X509) *vc = X509_STORE_CTX_get0_chain(sctx);
+
+		for (n = 0; vc != NULL && n < sk_X509_num(vc); n++) {
+			CT_TRY(cert_obj(sk_X509_value(vc, n), &c));
+			CT_TRY(ct_rego_array_append(certs, c));
+		}
+	}
+	r = ct_rego_array_new(2);
+	CT_TRY_ENSURE(r != NULL, CT_ERR_NOMEM, "rego: out of memory");
+	CT_TRY(ct_rego_array_append(r, ct_rego_value_bool(valid)));
+	res = ct_rego_array_append(r, certs);
+	certs = NULL;
+	if (!ct_ok(res))
+		goto out;
+	*out = r;
+	r = NULL;
+out:
+	ERR_clear_error();
+	BIO_free(bio);
+	X509_STORE_CTX_free(sctx);
+	X509_STORE_free(store);
+	sk_X509_pop_free(chain, X509_free);
+	ct_rego_value_unref(certs);
+	ct_rego_value_unref(r);
+	ct_buf_dispose(&b);
+	return res;
+}
+
+const struct ct_rego_builtin ct_rego_b_x509_parse_and_verify = {
+	.name = "crypto.x509.parse_and_verify_certificates", .arity = 1,
+	.fn = bi_parse_and_verify,
+	.nondeterministic = true, /* validity periods are checked against the clock */
+};
