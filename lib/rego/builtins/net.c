@@ -84,6 +84,22 @@ static ct_result bi_cidr_contains(ARGS)
 	return CT_OK;
 }
 
+/* v0's deprecated net.cidr_overlap: net.cidr_contains under its old name. */
+static ct_result bi_cidr_overlap(ARGS)
+{
+	struct cidr net, x;
+
+	CT_GUARD(bi_arg(ctx, "net.cidr_overlap", args, 0, K_STR, "string"));
+	CT_GUARD(bi_arg(ctx, "net.cidr_overlap", args, 1, K_STR, "string"));
+	if (!parse_cidr(S(0), L(0), true, &net))
+		return ct_rego_berror(ctx, "net.cidr_overlap: invalid CIDR address: %s", S(0));
+	if (!parse_cidr(S(1), L(1), false, &x))
+		return ct_rego_berror(ctx, "net.cidr_overlap: invalid IP or CIDR: %s", S(1));
+	*out = ct_rego_value_bool(net.fam == x.fam && x.bits >= net.bits &&
+				  prefix_eq(net.a, x.a, net.bits));
+	return CT_OK;
+}
+
 static ct_result bi_cidr_intersects(ARGS)
 {
 	struct cidr a, b;
@@ -385,7 +401,12 @@ CT_BUILTIN(bi_cidr_merge, "net.cidr_merge", 1);
 CT_BUILTIN(bi_cidr_expand, "net.cidr_expand", 1);
 CT_BUILTIN(bi_cidr_contains_matches, "net.cidr_contains_matches", 2);
 
+static const struct ct_rego_builtin b_bi_cidr_overlap = {
+	.name = "net.cidr_overlap", .arity = 2, .fn = bi_cidr_overlap, .deprecated = true
+};
+
 const struct ct_rego_builtin *const ct_rego_builtins_net[] = {
 	&b_bi_cidr_contains, &b_bi_cidr_intersects, &b_bi_cidr_is_valid,
-	&b_bi_cidr_merge, &b_bi_cidr_expand, &b_bi_cidr_contains_matches, NULL,
+	&b_bi_cidr_merge, &b_bi_cidr_expand, &b_bi_cidr_contains_matches,
+	&b_bi_cidr_overlap, NULL,
 };
