@@ -523,6 +523,27 @@ int rg_call_fn(struct rg_ctx *c, struct rg_node *fn, struct rg_loc loc,
 
 /* ---------------------------------------------------------- documents */
 
+/* Base document `b` over virtual document `v` (new value; NULL on OOM). */
+static struct ct_rego_value *merge_base(struct ct_rego_value *b,
+					struct ct_rego_value *v)
+{
+	if (ct_rego_value_kind(b) != CT_REGO_OBJECT ||
+	    ct_rego_value_kind(v) != CT_REGO_OBJECT)
+		return ct_rego_value_ref(b);
+	struct ct_rego_value *o = copy_obj(v);
+	for (size_t i = 0; o && i < ct_rego_value_length(b); i++) {
+		struct ct_rego_value *k = ct_rego_object_key_at(b, i);
+		struct ct_rego_value *old = ct_rego_object_get(v, k);
+		struct ct_rego_value *m = old ? merge_base(ct_rego_object_value_at(b, i), old)
+					      : ct_rego_value_ref(ct_rego_object_value_at(b, i));
+		if (!m || !ct_ok(ct_rego_object_insert(o, ct_rego_value_ref(k), m))) {
+			ct_rego_value_unref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
 int rg_doc_at(struct rg_ctx *c, struct rg_node *n, struct ct_rego_value *base,
 	      const char **path, size_t depth, struct rg_loc loc,
 	      struct ct_rego_value **out)
@@ -557,6 +578,17 @@ int rg_doc_at(struct rg_ctx *c, struct rg_node *n, struct ct_rego_value *base,
 			}
 			if (!kv)
 				continue;
+			if (kb && k->kind) {
+				/* a rule and a base document at one path: the base
+				 * document wins, objects merge (as OPA does) */
+				struct ct_rego_value *m = merge_base(kb, kv);
+				ct_rego_value_unref(kv);
+				kv = m;
+				if (!kv) {
+					ct_rego_value_unref(o);
+					return rg_fail(c, loc, CT_ERR_NOMEM, NULL, "rego: out of memory");
+				}
+			}
 			if (!ct_ok(ct_rego_object_insert(o, ct_rego_value_ref(k->key), kv))) {
 				ct_rego_value_unref(o);
 				return rg_fail(c, loc, CT_ERR_NOMEM, NULL, "rego: out of memory");
