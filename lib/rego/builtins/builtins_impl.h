@@ -106,6 +106,7 @@ extern const struct ct_rego_builtin ct_rego_b_x509_parse_keypair;
 extern const struct ct_rego_builtin ct_rego_b_x509_parse_certificates;
 extern const struct ct_rego_builtin ct_rego_b_x509_parse_certificate_request;
 extern const struct ct_rego_builtin ct_rego_b_x509_parse_and_verify;
+extern const struct ct_rego_builtin ct_rego_b_regex_globs_match; /* globs.c */
 
 #define CT_REGO_BUILTIN_STR_MAX ((size_t)64 << 20)
 

@@ -614,5 +614,6 @@ static const struct ct_rego_builtin b_re_match = {
 const struct ct_rego_builtin *const ct_rego_builtins_regex[] = {
 	&b_bi_regex_match, &b_bi_regex_is_valid, &b_bi_regex_find_n,
 	&b_bi_regex_find_sub, &b_bi_regex_split, &b_bi_regex_replace,
-	&b_bi_glob_quote_meta, &b_bi_regex_template_match, &b_re_match, NULL,
+	&b_bi_glob_quote_meta, &b_bi_regex_template_match, &b_re_match,
+	&ct_rego_b_regex_globs_match, NULL,
 };
