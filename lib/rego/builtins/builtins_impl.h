@@ -107,6 +107,8 @@ extern const struct ct_rego_builtin ct_rego_b_x509_parse_certificates;
 extern const struct ct_rego_builtin ct_rego_b_x509_parse_certificate_request;
 extern const struct ct_rego_builtin ct_rego_b_x509_parse_and_verify;
 extern const struct ct_rego_builtin ct_rego_b_regex_globs_match; /* globs.c */
+extern const struct ct_rego_builtin ct_rego_b_json_verify_schema; /* jsonschema.c */
+extern const struct ct_rego_builtin ct_rego_b_json_match_schema;
 
 #define CT_REGO_BUILTIN_STR_MAX ((size_t)64 << 20)
 

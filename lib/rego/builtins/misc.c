@@ -529,5 +529,5 @@ const struct ct_rego_builtin *const ct_rego_builtins_misc[] = {
 	&ct_rego_b_x509_parse_rsa_private_key, &ct_rego_b_parse_private_keys,
 	&ct_rego_b_x509_parse_keypair, &ct_rego_b_x509_parse_certificates,
 	&ct_rego_b_x509_parse_certificate_request, &ct_rego_b_x509_parse_and_verify,
-	NULL,
+	&ct_rego_b_json_verify_schema, &ct_rego_b_json_match_schema, NULL,
 };
