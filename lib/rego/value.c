@@ -18,7 +18,9 @@ static struct ct_rego_value v_false = { 0, CT_REGO_BOOL, 0, { .b = false } };
 
 struct ct_rego_value *ct_rego_value_ref(struct ct_rego_value *v)
 {
-	if (v != NULL && v->refs != 0)
+	/* immortal values have refs == 0 forever; the load is atomic so
+	 * that concurrent evaluations sharing a value do not race */
+	if (v != NULL && __atomic_load_n(&v->refs, __ATOMIC_RELAXED) != 0)
 		__atomic_fetch_add(&v->refs, 1, __ATOMIC_RELAXED);
 	return v;
 }
@@ -53,7 +55,7 @@ static void value_free(struct ct_rego_value *v)
 
 void ct_rego_value_unref(struct ct_rego_value *v)
 {
-	if (v == NULL || v->refs == 0)
+	if (v == NULL || __atomic_load_n(&v->refs, __ATOMIC_RELAXED) == 0)
 		return;
 	if (__atomic_sub_fetch(&v->refs, 1, __ATOMIC_ACQ_REL) == 0)
 		value_free(v);

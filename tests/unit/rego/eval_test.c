@@ -1,5 +1,6 @@
 /* eval_test.c - the Rego engine end to end: rules, functions, with,
  * conflicts, safety errors, limits and the API fast paths. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,6 +291,54 @@ static void test_parse_term(void **state)
 	assert_ct_err(ct_rego_parse_term("[1,", 3, &v), CT_ERR_USAGE);
 }
 
+/* One compiled policy, many concurrent evaluations (read-only sharing). */
+struct thr {
+	const struct ct_rego_policy *p;
+	int id;
+	int bad;
+};
+
+static void *thr_main(void *arg)
+{
+	struct thr *t = arg;
+	for (int i = 0; i < 200; i++) {
+		char in[64];
+		snprintf(in, sizeof(in), "{\"n\": %d}", t->id * 1000 + i);
+		struct ct_rego_value *iv = NULL, *out = NULL;
+		if (!ct_ok(ct_rego_json_parse(ct_span_str(in), NULL, &iv))) {
+			t->bad++;
+			continue;
+		}
+		struct ct_rego_eval_opts o = { .input = iv };
+		int64_t got;
+		if (!ct_ok(ct_rego_eval_ref(t->p, "data.p.double", &o, &out)) || !out ||
+		    !ct_rego_number_to_int64(out, &got) || got != 2 * (t->id * 1000 + i))
+			t->bad++;
+		ct_rego_value_unref(out);
+		ct_rego_value_unref(iv);
+	}
+	return NULL;
+}
+
+static void test_concurrent(void **state)
+{
+	(void)state;
+	struct ct_rego_policy *p;
+	assert_ct_ok(build("package p\nk := {\"two\": 2}\ndouble := input.n * k.two\n",
+			   NULL, CT_REGO_V1, &p));
+	pthread_t th[4];
+	struct thr t[4];
+	for (int i = 0; i < 4; i++) {
+		t[i] = (struct thr){ p, i, 0 };
+		assert_int_equal(pthread_create(&th[i], NULL, thr_main, &t[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(t[i].bad, 0);
+	}
+	ct_rego_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_eval_ref_and_overlay),
 		cmocka_unit_test(test_print),
 		cmocka_unit_test(test_parse_term),
+		cmocka_unit_test(test_concurrent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
