@@ -110,6 +110,12 @@ extern const struct ct_rego_builtin ct_rego_b_regex_globs_match; /* globs.c */
 extern const struct ct_rego_builtin ct_rego_b_json_verify_schema; /* jsonschema.c */
 extern const struct ct_rego_builtin ct_rego_b_json_match_schema;
 
+/* UTC offset (seconds east) and abbreviation of zone `name` at the
+ * instant utc_secs ("", "UTC" and "Local" are UTC); USAGE "unknown time
+ * zone NAME" when the zone does not exist (tz.c). */
+ct_result ct_rego_tz_offset(const char *name, int64_t utc_secs,
+			    int32_t *utoff, char *abbr, size_t abbr_len);
+
 #define CT_REGO_BUILTIN_STR_MAX ((size_t)64 << 20)
 
 #endif

@@ -89,9 +89,12 @@ static ct_result flatten_into(struct ct_rego_value *r,
 	for (i = 0; i < a->u.coll.len; i++) {
 		struct ct_rego_value *e = a->u.coll.items[i];
 
-		if (e->kind == CT_REGO_ARRAY)
-			CT_GUARD(flatten_into(r, e));
-		else
+		if (e->kind == CT_REGO_ARRAY) {
+			/* One level: elements of a nested array are kept as is. */
+			for (size_t j = 0; j < e->u.coll.len; j++)
+				CT_GUARD(ct_rego_array_append(
+					r, ct_rego_value_ref(e->u.coll.items[j])));
+		} else
 			CT_GUARD(ct_rego_array_append(r, ct_rego_value_ref(e)));
 	}
 	return CT_OK;

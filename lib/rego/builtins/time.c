@@ -1,11 +1,11 @@
 /*
- * time.c - time.* built-ins in UTC: now_ns (the engine's per-evaluation
+ * time.c - time.* built-ins: now_ns (the engine's per-evaluation
  * clock), RFC 3339 and Go-layout parsing (parse_rfc3339_ns, parse_ns),
  * formatting (format), durations, calendar fields, add_date and diff.
  * Timestamps and layouts are policy/input strings: parsers walk them
  * once, bounded by their length, and reject anything outside the ranges
  * Go's UnixNano can represent ("timestamp too big"). Named time zones
- * other than UTC are refused with an error (no tz database here yet).
+ * come from the system tz database (tz.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,35 +199,65 @@ bad:
 	return ct_rego_berror(ctx, "time.parse_duration_ns: time: invalid duration \"%s\"", S(0));
 }
 
-/* Argument of time.date/clock/weekday: ns or [ns, tz]; only UTC here. */
-static ct_result time_arg(struct ct_rego_bctx *ctx, const char *name,
-			  struct ct_rego_value *const *args, int64_t *secs,
-			  int64_t *nsec)
+/* Argument of time.date/clock/weekday/format/diff: ns or [ns, tz]. The
+ * zone's offset at that instant goes to *utoff (and its abbreviation to
+ * abbr) when those are non-NULL; *secs stays UTC. */
+/* Splits nanoseconds since the epoch into floored seconds and a
+ * non-negative remainder without overflowing at INT64_MIN. */
+static void split_ns(int64_t ns, int64_t *secs, int64_t *nsec)
 {
-	struct ct_rego_value *a = args[0];
-	int64_t ns;
-
-	if (a->kind == CT_REGO_ARRAY) {
-		struct ct_rego_value *tz;
-
-		if (a->u.coll.len != 2 || !ct_rego_number_to_int64(a->u.coll.items[0], &ns))
-			return ct_rego_berror(ctx, "%s: operand 1 must be a number or [number, string]", name);
-		tz = a->u.coll.items[1];
-		if (tz->kind != CT_REGO_STRING ||
-		    (tz->u.str.len != 0 && strcmp(tz->u.str.s, "UTC") != 0))
-			return ct_rego_berror(ctx, "%s: unknown time zone %s", name,
-					      tz->kind == CT_REGO_STRING ? tz->u.str.s : "");
-	} else {
-		CT_GUARD(bi_arg(ctx, name, args, 0, K_NUM | K_ARR, "one of {number, array}"));
-		if (!ct_rego_number_to_int64(a, &ns))
-			return ct_rego_berror(ctx, "%s: timestamp too big", name);
-	}
 	*secs = ns / 1000000000;
 	*nsec = ns % 1000000000;
 	if (*nsec < 0) {
 		*nsec += 1000000000;
 		(*secs)--;
 	}
+}
+
+static ct_result time_arg_tz(struct ct_rego_bctx *ctx, const char *name,
+			     struct ct_rego_value *const *args, int64_t *secs,
+			     int64_t *nsec, int32_t *utoff, char *abbr)
+{
+	struct ct_rego_value *a = args[0], *tz = NULL;
+	int32_t off = 0;
+	char ab[16];
+	int64_t ns;
+
+	if (a->kind == CT_REGO_ARRAY) {
+		if (a->u.coll.len != 2 || !ct_rego_number_to_int64(a->u.coll.items[0], &ns))
+			return ct_rego_berror(ctx, "%s: operand 1 must be a number or [number, string]", name);
+		tz = a->u.coll.items[1];
+		if (tz->kind != CT_REGO_STRING)
+			return ct_rego_berror(ctx, "%s: unknown time zone", name);
+	} else {
+		CT_GUARD(bi_arg(ctx, name, args, 0, K_NUM | K_ARR, "one of {number, array}"));
+		if (!ct_rego_number_to_int64(a, &ns))
+			return ct_rego_berror(ctx, "%s: timestamp too big", name);
+	}
+	split_ns(ns, secs, nsec);
+	if (tz != NULL && !ct_ok(ct_rego_tz_offset(tz->u.str.s, *secs, &off, ab,
+						   sizeof(ab)))) {
+		ct_error_clear();
+		return ct_rego_berror(ctx, "%s: unknown time zone %s", name, tz->u.str.s);
+	}
+	if (tz == NULL)
+		memcpy(ab, "UTC", 4);
+	if (utoff != NULL)
+		*utoff = off;
+	if (abbr != NULL)
+		memcpy(abbr, ab, sizeof(ab));
+	return CT_OK;
+}
+
+/* As time_arg_tz, with *secs moved to the zone's wall clock. */
+static ct_result time_arg(struct ct_rego_bctx *ctx, const char *name,
+			  struct ct_rego_value *const *args, int64_t *secs,
+			  int64_t *nsec)
+{
+	int32_t off = 0;
+
+	CT_GUARD(time_arg_tz(ctx, name, args, secs, nsec, &off, NULL));
+	*secs += off;
 	return CT_OK;
 }
 
@@ -299,8 +329,7 @@ static ct_result bi_time_add_date(ARGS)
 	if (dy > 100000 || dy < -100000 || dm > 1200000 || dm < -1200000 ||
 	    dd > 40000000 || dd < -40000000)
 		return ct_rego_berror(ctx, "time.add_date: time outside of valid range");
-	secs = floordiv(ns, 1000000000);
-	nsec = ns - secs * 1000000000;
+	split_ns(ns, &secs, &nsec);
 	days = floordiv(secs, 86400);
 	tod = secs - days * 86400;
 	civil_from_days(days, &y, &m, &d);
@@ -408,14 +437,19 @@ static enum tok next_tok(const char *l, size_t *i, int *n)
 	return T_LIT;
 }
 
-/* secs/nsec as time_arg splits them (0 <= nsec < 1e9). */
+/* secs/nsec as time_arg_tz splits them (0 <= nsec < 1e9), UTC; `off`
+ * seconds east of UTC and zone abbreviation `abbr` for the zone tokens. */
 static ct_result fmt_time(struct ct_buf *b, const char *layout, int64_t secs,
-			  int64_t nsec)
+			  int64_t nsec, int32_t off, const char *abbr)
 {
+	int32_t aoff = off < 0 ? -off : off;
+	char sign = off < 0 ? '-' : '+';
+
 	int64_t days, y, sod;
 	unsigned m, d;
 	size_t i = 0;
 
+	secs += off;
 	days = secs / 86400 - (secs % 86400 < 0);
 	sod = secs - days * 86400;
 	civil_from_days(days, &y, &m, &d);
@@ -447,11 +481,22 @@ static ct_result fmt_time(struct ct_buf *b, const char *layout, int64_t secs,
 		case T_SEC1: CT_GUARD(ct_buf_printf(b, "%lld", (long long)s)); break;
 		case T_PM: CT_GUARD(ct_buf_append_str(b, h >= 12 ? "PM" : "AM")); break;
 		case T_pm: CT_GUARD(ct_buf_append_str(b, h >= 12 ? "pm" : "am")); break;
-		case T_TZNAME: CT_GUARD(ct_buf_append_str(b, "UTC")); break;
-		case T_ZCOLON: case T_Z: CT_GUARD(ct_buf_append_byte(b, 'Z')); break;
-		case T_NUMCOLON: CT_GUARD(ct_buf_append_str(b, "+00:00")); break;
-		case T_NUM: CT_GUARD(ct_buf_append_str(b, "+0000")); break;
-		case T_NUMH: CT_GUARD(ct_buf_append_str(b, "+00")); break;
+		case T_TZNAME: CT_GUARD(ct_buf_append_str(b, abbr)); break;
+		case T_ZCOLON:
+			if (off == 0)
+				CT_GUARD(ct_buf_append_byte(b, 'Z'));
+			else
+				CT_GUARD(ct_buf_printf(b, "%c%02d:%02d", sign, aoff / 3600, aoff / 60 % 60));
+			break;
+		case T_Z:
+			if (off == 0)
+				CT_GUARD(ct_buf_append_byte(b, 'Z'));
+			else
+				CT_GUARD(ct_buf_printf(b, "%c%02d%02d", sign, aoff / 3600, aoff / 60 % 60));
+			break;
+		case T_NUMCOLON: CT_GUARD(ct_buf_printf(b, "%c%02d:%02d", sign, aoff / 3600, aoff / 60 % 60)); break;
+		case T_NUM: CT_GUARD(ct_buf_printf(b, "%c%02d%02d", sign, aoff / 3600, aoff / 60 % 60)); break;
+		case T_NUMH: CT_GUARD(ct_buf_printf(b, "%c%02d", sign, aoff / 3600)); break;
 		case T_FRAC0: case T_FRAC9: {
 			char digits[10];
 			bool trim = layout[i - 1] == '9';
@@ -682,6 +727,8 @@ static ct_result bi_time_format(ARGS)
 	const char *layout = "2006-01-02T15:04:05.999999999Z07:00";
 	struct ct_buf b;
 	int64_t secs, nsec;
+	int32_t off = 0;
+	char abbr[16];
 	ct_result r;
 
 	if (a->kind == CT_REGO_ARRAY && a->u.coll.len == 3) {
@@ -702,15 +749,15 @@ static ct_result bi_time_format(ARGS)
 				return CT_FAIL(CT_ERR_NOMEM, "rego: out of memory");
 			}
 			two[0] = pair;
-			r = time_arg(ctx, "time.format", two, &secs, &nsec);
+			r = time_arg_tz(ctx, "time.format", two, &secs, &nsec, &off, abbr);
 			ct_rego_value_unref(pair);
 			CT_GUARD(r);
 		}
 	} else {
-		CT_GUARD(time_arg(ctx, "time.format", args, &secs, &nsec));
+		CT_GUARD(time_arg_tz(ctx, "time.format", args, &secs, &nsec, &off, abbr));
 	}
 	ct_buf_init(&b, 1 << 16);
-	r = fmt_time(&b, layout, secs, nsec);
+	r = fmt_time(&b, layout, secs, nsec, off, abbr);
 	if (!ct_ok(r)) {
 		ct_buf_dispose(&b);
 		return ct_rego_bwrap(ctx, "time.format", r);
@@ -727,8 +774,8 @@ static ct_result bi_time_diff(ARGS)
 	struct ct_rego_value *r;
 	int k;
 
-	CT_GUARD(time_arg(ctx, "time.diff", args, &s1, &n1));
-	CT_GUARD(time_arg(ctx, "time.diff", args + 1, &s2, &n2));
+	CT_GUARD(time_arg_tz(ctx, "time.diff", args, &s1, &n1, NULL, NULL));
+	CT_GUARD(time_arg_tz(ctx, "time.diff", args + 1, &s2, &n2, NULL, NULL));
 	if (s1 > s2 || (s1 == s2 && n1 > n2)) {
 		t = s1; s1 = s2; s2 = t;
 		t = n1; n1 = n2; n2 = t;
