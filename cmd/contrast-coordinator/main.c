@@ -22,16 +22,19 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: contrast-coordinator --state-dir DIR --evidence PROVIDER\n"
-	      "           [--listen ADDR] [--user-port 1313] [--mesh-port 7777]\n"
-	      "           [--attest-port 1314] [--ops-port 9102]\n"
+	fputs("usage: contrast-coordinator --state-dir DIR [--evidence PROVIDER]\n"
+	      "           [--listen ADDR] [--user-listen ADDR] [--user-port 1313]\n"
+	      "           [--mesh-port 7777] [--attest-port 1314] [--ops-port 9102]\n"
 	      "\n"
 	      "The Contrast Coordinator: attests itself to users (aTLS), holds the\n"
 	      "manifest history, the seed and the CAs, and certifies workloads.\n"
 	      "\n"
 	      "  --state-dir DIR      history store (created 0700; files 0600)\n"
 	      "  --evidence PROVIDER  configfs-tsm[:ROOT] | sev-guest[:DEVICE] | sim:SOCKET\n"
+	      "                       (default: $CONTRAST_EVIDENCE_PROVIDER, else\n"
+	      "                       auto-detect configfs-tsm, then sev-guest)\n"
 	      "  --listen ADDR        bind address of every port (default 0.0.0.0)\n"
+	      "  --user-listen ADDR   bind address of the user API (default: --listen)\n"
 	      "  --user-port N        user API, aTLS (default 1313)\n"
 	      "  --mesh-port N        mesh API, mutual aTLS (default 7777)\n"
 	      "  --attest-port N      attest API, plain HTTP (default 1314)\n"
@@ -66,6 +69,7 @@ static int parse_args(int argc, char **argv, struct ct_coord_config *cfg)
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "evidence", required_argument, NULL, 'e' },
 		{ "listen", required_argument, NULL, 'l' },
+		{ "user-listen", required_argument, NULL, 'L' },
 		{ "user-port", required_argument, NULL, 'u' },
 		{ "mesh-port", required_argument, NULL, 'm' },
 		{ "attest-port", required_argument, NULL, 'a' },
@@ -79,6 +83,7 @@ static int parse_args(int argc, char **argv, struct ct_coord_config *cfg)
 		case 's': cfg->state_dir = optarg; break;
 		case 'e': cfg->evidence = optarg; break;
 		case 'l': cfg->listen = optarg; break;
+		case 'L': cfg->user_listen = optarg; break;
 		case 'u': if (!parse_port("user-port", optarg, &cfg->user_port)) return 2; break;
 		case 'm': if (!parse_port("mesh-port", optarg, &cfg->mesh_port)) return 2; break;
 		case 'a': if (!parse_port("attest-port", optarg, &cfg->attest_port)) return 2; break;
@@ -92,9 +97,8 @@ static int parse_args(int argc, char **argv, struct ct_coord_config *cfg)
 			argv[optind]);
 		return 2;
 	}
-	if (cfg->state_dir == NULL || cfg->state_dir[0] == '\0' ||
-	    cfg->evidence == NULL || cfg->evidence[0] == '\0') {
-		fprintf(stderr, "contrast-coordinator: --state-dir and --evidence are required\n");
+	if (cfg->state_dir == NULL || cfg->state_dir[0] == '\0') {
+		fprintf(stderr, "contrast-coordinator: --state-dir is required\n");
 		usage(stderr);
 		return 2;
 	}
@@ -163,9 +167,10 @@ static CT_RESULT start_server(struct ct_coord *c, const char *name, uint16_t por
 			      SSL_CTX *tls, const struct ct_http_router *r,
 			      struct ct_http_server **out)
 {
+	bool user = strcmp(name, "userapi") == 0 && c->cfg.user_listen != NULL;
 	struct ct_http_server_config sc = {
 		.name = name,
-		.bind_addr = c->cfg.listen,
+		.bind_addr = user ? c->cfg.user_listen : c->cfg.listen,
 		.port = port,
 		.tls = tls,
 		.router = r,
