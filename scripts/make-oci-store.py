@@ -2,6 +2,11 @@
 """Build the small synthetic OCI image layout in tests/data/oci.
 
 Usage: scripts/make-oci-store.py [OUTDIR]   (default: tests/data/oci)
+       scripts/make-oci-store.py --example [OUTDIR]   (default: deploy/images)
+
+--example builds the store of Contrast-C's own images instead: the ones
+the bundled example application (deploy/examples/guestbook) and local mode
+use, so `contrast local up` generates policies without a registry.
 
 Each image is made from tiny synthetic layers (tar + gzip, deterministic:
 mtime 0, owner 0) holding only what the generator reads: /etc/passwd and
@@ -83,8 +88,37 @@ class Store:
             f.write("\n")
 
 
+EXAMPLE_PW = ROOT_PW + "contrast:x:1000:1000::/home/contrast:/bin/sh\n" + NOBODY_PW
+EXAMPLE_GR = "root:x:0:\ncontrast:x:1000:\nnobody:x:65534:\n"
+
+
+def example(out):
+    """Contrast-C's images (facts as their Containerfiles would give)."""
+    s = Store(out)
+    s.image(["ghcr.io/contrast-c/coordinator:v0.1.0"],
+            {"Entrypoint": ["/usr/bin/contrast-coordinator"], "Env": [PATH],
+             "WorkingDir": "/"},
+            [{"etc/passwd": EXAMPLE_PW, "etc/group": EXAMPLE_GR,
+              "usr/bin/contrast-coordinator": "synthetic\n"}])
+    s.image(["ghcr.io/contrast-c/initializer:v0.1.0"],
+            {"Entrypoint": ["/usr/bin/contrast-initializer"], "Env": [PATH],
+             "WorkingDir": "/"},
+            [{"etc/passwd": EXAMPLE_PW, "etc/group": EXAMPLE_GR,
+              "usr/bin/contrast-initializer": "synthetic\n"}])
+    s.image(["ghcr.io/contrast-c/guestbook:v1"],
+            {"Entrypoint": ["/usr/bin/contrast-demo-app"], "Env": [PATH],
+             "User": "1000:1000", "WorkingDir": "/home/contrast"},
+            [{"etc/passwd": EXAMPLE_PW, "etc/group": EXAMPLE_GR,
+              "usr/bin/contrast-demo-app": "synthetic\n"}])
+    s.finish()
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
+    if len(sys.argv) > 1 and sys.argv[1] == "--example":
+        example(sys.argv[2] if len(sys.argv) > 2 else
+                os.path.join(here, "..", "deploy", "images"))
+        return
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "tests", "data", "oci")
     s = Store(out)
     # genpolicy test pods (facts: reference/genpolicy.md §6.4).
