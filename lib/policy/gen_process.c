@@ -387,6 +387,34 @@ missing:
 	return CT_OK;
 }
 
+/* A value only known at run time, when it is known (request builder):
+ * set and usable in later $(VAR) expansion, as kubelet does. */
+static CT_RESULT env_runtime(struct env *e, const char *name, const char *value)
+{
+	env_set(e, name, value);
+	CT_ENSURE(json_object_set_new(e->vars, name, json_string(value)) == 0,
+		  CT_ERR_NOMEM, "out of memory");
+	return CT_OK;
+}
+
+/* The run-time value of a downward-API field, or NULL if it has none. */
+static const char *runtime_field(const struct ct_gen_runtime *rt, const char *fp)
+{
+	if (strcmp(fp, "metadata.name") == 0)
+		return rt->sandbox_name;
+	if (strcmp(fp, "metadata.namespace") == 0)
+		return rt->ns;
+	if (strcmp(fp, "metadata.uid") == 0)
+		return rt->pod_uid;
+	if (strcmp(fp, "status.podIP") == 0 || strcmp(fp, "status.podIPs") == 0)
+		return rt->pod_ip;
+	if (strcmp(fp, "status.hostIP") == 0 || strcmp(fp, "status.hostIPs") == 0)
+		return rt->host_ip;
+	if (strcmp(fp, "spec.nodeName") == 0)
+		return rt->node_name;
+	return NULL;
+}
+
 static CT_RESULT field_ref(const struct ct_gen_ctx *x, struct env *e,
 			   const char *name, const json_t *fr, const char *path)
 {
@@ -395,6 +423,8 @@ static CT_RESULT field_ref(const struct ct_gen_ctx *x, struct env *e,
 
 	CT_ENSURE(fp != NULL, CT_ERR_USAGE, "%s: %s.fieldPath: missing",
 		  x->where, path);
+	if (x->rt != NULL && runtime_field(x->rt, fp) != NULL)
+		return env_runtime(e, name, runtime_field(x->rt, fp));
 	if (strcmp(fp, "metadata.name") == 0)
 		return env_regex(e, name, "$(sandbox-name)");
 	if (strcmp(fp, "metadata.namespace") == 0) /* checked against sandbox.namespace */
@@ -529,7 +559,15 @@ static CT_RESULT build_env(const struct ct_gen_ctx *x, const json_t *c,
 			CT_GUARD(field_ref(x, e, name, json_object_get(vf, "fieldRef"),
 					   path));
 		} else if (json_object_get(vf, "resourceFieldRef") != NULL) {
-			CT_GUARD(env_regex(e, name, "[0-9]+"));
+			if (x->rt != NULL) {
+				char v[32];
+				CT_GUARD(ct_gen_resource_value(
+					x, c, json_object_get(vf, "resourceFieldRef"),
+					path, v));
+				CT_GUARD(env_runtime(e, name, v));
+			} else {
+				CT_GUARD(env_regex(e, name, "[0-9]+"));
+			}
 		} else {
 			const json_t *cm = json_object_get(vf, "configMapKeyRef");
 			const json_t *sk = json_object_get(vf, "secretKeyRef");

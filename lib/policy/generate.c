@@ -460,7 +460,7 @@ static CT_RESULT check_spec(const struct ct_gen_ctx *x)
 CT_RESULT ct_policy_gen_pod(const struct ct_policy_gen *g,
 			    const struct ct_k8s_pod *pod, json_t **out)
 {
-	struct ct_gen_ctx x = { g, pod, g->settings, "" };
+	struct ct_gen_ctx x = { g, pod, g->settings, "", NULL };
 	const char *lists[2] = { "initContainers", "containers" };
 	json_t *pd = NULL, *cs = json_array(), *pause;
 	ct_result res = CT_OK;

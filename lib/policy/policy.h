@@ -269,4 +269,49 @@ CT_RESULT ct_initdata_decode(const char *annotation, struct ct_buf *toml);
 /* Lower-case hex sha256 of the TOML: the policy hash / HOSTDATA. */
 CT_RESULT ct_initdata_hash(struct ct_span toml, char hex[65]);
 
+/* --- agent requests (local mode) ---------------------------------------- */
+
+/*
+ * The agent requests the Kata runtime (driven by containerd) sends to start
+ * one replica of `pod`, derived from the pod spec as it is now (not from any
+ * policy) plus image facts: a CreateSandboxRequest, then a
+ * CreateContainerRequest for the pause container and for every init
+ * container and container in pod order. *out is a JSON array of
+ * {"kind": "CreateSandboxRequest"|"CreateContainerRequest",
+ *  "container": "<name>" ("pause" for the pause container),
+ *  "request": {...}}.
+ * `sandbox_name` is the replica's pod name (e.g. "web-7c9d8f-x7k2p" or
+ * "store-0"), `ns` its namespace ("default" when the YAML has none),
+ * `pod_ip` its IPv4 address.
+ *
+ * Values containerd/kubelet compute from the YAML (argv, env incl.
+ * ConfigMap/Secret/downward-API values and HOSTNAME, user and groups, cwd,
+ * capabilities, mounts and storages per volume) follow the pod; the
+ * platform layer (default mounts, paths, namespaces, sysctls, storage
+ * templates, the pause container) follows g->settings. Run-time values are
+ * concrete and deterministic per (ns, sandbox_name): sandbox and container
+ * ids are 64-hex digests, the pod UID and netns are UUID-shaped digests,
+ * the node is "contrast-local" at 127.0.0.1. Every request is in the shape
+ * ct_policy_request_decode() normalises to (all fields present).
+ *
+ * Errors: CT_ERR_USAGE for a bad name, namespace or IP and for pods the
+ * generator would refuse too (unsupported volume type, subPath, hostPID,
+ * missing ConfigMap key...); image lookup errors as ct_image_lookup;
+ * CT_ERR_PROTO for incomplete settings. *out (caller's, json_decref) is
+ * NULL on error.
+ */
+CT_RESULT ct_policy_agent_requests(const struct ct_policy_gen *g,
+				   const struct ct_k8s_pod *pod,
+				   const char *sandbox_name, const char *ns,
+				   const char *pod_ip, json_t **out);
+
+/*
+ * A name for replica `n` of `pod` as its controller makes them (matching
+ * pod->name_regex), appended to `out`: a Pod's name (generateName + 5
+ * random-looking characters), Deployment name-<10>-<5>, StatefulSet
+ * name-<n>, CronJob name-<minutes>-<5>, others name-<5>. Deterministic.
+ */
+CT_RESULT ct_policy_replica_name(const struct ct_k8s_pod *pod, unsigned n,
+				 struct ct_buf *out);
+
 #endif /* CT_POLICY_H */
