@@ -5,14 +5,18 @@
  *
  *   contrast-demo-app store --tls-dir DIR --listen ADDR:PORT [--stats FILE]
  *   contrast-demo-app web   --tls-dir DIR --listen ADDR:PORT --store URL [--stats FILE]
- *   contrast-demo-app call  --tls-dir DIR URL [--post JSON]
+ *   contrast-demo-app call  --tls-dir DIR URL [--post JSON] [--anonymous]
  *
  * Servers print "ready port=N" on stdout once listening (PORT may be 0)
  * and stop gracefully on SIGTERM/SIGINT. `call` makes one mTLS request and
  * prints the reply; exit 0 on a 2xx answer, 1 otherwise, 2 on usage.
+ * `--anonymous` trusts the mesh CA but shows no certificate (servers must
+ * refuse it). The stats file defaults to $CONTRAST_STATS_FILE (set by
+ * local mode for its summary).
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
@@ -29,7 +33,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: contrast-demo-app store --tls-dir DIR --listen ADDR:PORT [--stats FILE]\n"
 	      "       contrast-demo-app web   --tls-dir DIR --listen ADDR:PORT --store URL [--stats FILE]\n"
-	      "       contrast-demo-app call  --tls-dir DIR URL [--post JSON]\n"
+	      "       contrast-demo-app call  --tls-dir DIR URL [--post JSON] [--anonymous]\n"
 	      "\n"
 	      "The example guestbook of `contrast local`. DIR holds mesh-ca.pem,\n"
 	      "certChain.pem and key.pem as written by contrast-initializer; peers must\n"
@@ -38,6 +42,7 @@ static void usage(FILE *f)
 
 struct options {
 	const char *mode, *tls_dir, *listen, *store_url, *stats, *url, *post;
+	bool anonymous;
 };
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -48,6 +53,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "store", required_argument, NULL, 's' },
 		{ "stats", required_argument, NULL, 'S' },
 		{ "post", required_argument, NULL, 'p' },
+		{ "anonymous", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -70,10 +76,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 's': o->store_url = optarg; break;
 		case 'S': o->stats = optarg; break;
 		case 'p': o->post = optarg; break;
+		case 'a': o->anonymous = true; break;
 		case 'h': usage(stdout); return -1;
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
+	if (o->stats == NULL && getenv("CONTRAST_STATS_FILE") != NULL &&
+	    getenv("CONTRAST_STATS_FILE")[0] != '\0')
+		o->stats = getenv("CONTRAST_STATS_FILE");
 	if (strcmp(o->mode, "call") == 0 && optind + 1 == argc)
 		o->url = argv[optind++];
 	bool server = strcmp(o->mode, "store") == 0 || strcmp(o->mode, "web") == 0;
@@ -149,7 +159,8 @@ static int run_call(const struct options *o, const struct mesh_identity *id)
 	struct ct_http_tls_hook hook;
 	struct ct_buf reply;
 	long status = 0;
-	mesh_client_hook(id, &hook);
+	struct mesh_identity anonymous = { .mesh_ca = id->mesh_ca };
+	mesh_client_hook(o->anonymous ? &anonymous : id, &hook);
 
 	/* The URL is split into base and path at the first '/' after "//". */
 	const char *scheme_end = strstr(o->url, "//");

@@ -125,7 +125,8 @@ static CT_RESULT configure(SSL_CTX *ctx, const struct mesh_identity *id)
 	}
 	SSL_CTX_set_cert_store(ctx, store); /* takes ownership */
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
-	    SSL_CTX_use_cert_and_key(ctx, id->leaf, id->key, id->chain, 1) != 1)
+	    (id->leaf != NULL &&
+	     SSL_CTX_use_cert_and_key(ctx, id->leaf, id->key, id->chain, 1) != 1))
 		return CT_FAIL_OSSL(CT_ERR_CRYPTO, "cannot install the mesh certificate");
 	return CT_OK;
 }

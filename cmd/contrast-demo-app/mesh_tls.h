@@ -36,8 +36,9 @@ void mesh_identity_dispose(struct mesh_identity *id);
  */
 CT_RESULT mesh_server_ctx(const struct mesh_identity *id, SSL_CTX **out);
 
-/* A client hook for lib/http that presents our chain and trusts only the
- * mesh CA. `id` must outlive every request made with the hook. */
+/* A client hook for lib/http that presents our chain (none when id->leaf
+ * is NULL) and trusts only the mesh CA. `id` must outlive every request
+ * made with the hook. */
 void mesh_client_hook(const struct mesh_identity *id,
 		      struct ct_http_tls_hook *hook);
 

@@ -266,6 +266,14 @@ CT_RESULT ct_initdata_toml(struct ct_span policy, struct ct_buf *toml);
 CT_RESULT ct_initdata_annotation(struct ct_span toml, struct ct_buf *out);
 /* Reverses ct_initdata_annotation (bounded by CT_INITDATA_MAX). */
 CT_RESULT ct_initdata_decode(const char *annotation, struct ct_buf *toml);
+/*
+ * The policy text of an initdata TOML ([data]."policy.rego"), appended to
+ * `policy`; what the agent enforces. The TOML is untrusted: bounded by
+ * CT_INITDATA_MAX, only the initdata subset of TOML is accepted (string
+ * values, one [data] table) and `algorithm` must be "sha256"; errors are
+ * CT_ERR_PROTO naming the line.
+ */
+CT_RESULT ct_initdata_policy(struct ct_span toml, struct ct_buf *policy);
 /* Lower-case hex sha256 of the TOML: the policy hash / HOSTDATA. */
 CT_RESULT ct_initdata_hash(struct ct_span toml, char hex[65]);
 

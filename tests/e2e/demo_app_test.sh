@@ -77,6 +77,12 @@ check "web sees the client's identity" grep -q '"peer":"client"' <<<"$out"
 # without one.
 code=$(curl -sk -o /dev/null -w '%{http_code}' --tlsv1.3 "https://127.0.0.1:$STORE_PORT/entries")
 check "no client certificate: 403 (got $code)" test "$code" = 403
+check "call --anonymous (no client certificate) is refused" \
+	bash -c "! '$APP' call --anonymous --tls-dir '$T/client' https://127.0.0.1:$STORE_PORT/entries >/dev/null 2>&1"
+check "the stats file defaults to \$CONTRAST_STATS_FILE" bash -c "
+	CONTRAST_STATS_FILE='$T/env.stats' '$APP' call --tls-dir '$T/client' https://127.0.0.1:$STORE_PORT/entries >/dev/null 2>&1
+	CONTRAST_STATS_FILE='$T/env.stats' timeout 5 '$APP' store --tls-dir '$T/store' --listen 127.0.0.1:0 >/dev/null 2>&1 &
+	for i in \$(seq 50); do [ -s '$T/env.stats' ] && break; sleep 0.1; done; kill %1 2>/dev/null; wait; test -s '$T/env.stats'"
 check "a certificate from another CA is refused in the handshake" \
 	bash -c "! '$APP' call --tls-dir '$T/stranger' https://127.0.0.1:$STORE_PORT/entries >/dev/null 2>&1"
 check "web refuses a server cert from another CA as its store" bash -c "

@@ -1,0 +1,637 @@
+/*
+ * local_pods.c - the pod replicas of a local deployment: which replicas
+ * the YAML asks for (names as Kubernetes would give them, one loopback
+ * address each), and launching one as a simulated confidential pod.
+ *
+ * Launching follows what happens on a real node, in order:
+ *   1. the host starts a VM whose HOSTDATA is the policy hash of the pod's
+ *      initdata annotation (`contrast-snp-sim launch`);
+ *   2. the agent reads the policy out of the initdata and enforces it: the
+ *      CreateSandbox and CreateContainer requests the Kata runtime would
+ *      send for this pod spec are put to the enforcer, and the first
+ *      denial stops the pod (nothing of it runs);
+ *   3. init containers run to completion in order (the initializer
+ *      attests the pod to the Coordinator and writes its mesh identity);
+ *   4. containers start, each as the local command its image maps to,
+ *      with exactly the argv and environment the enforcer allowed (after
+ *      the rewrites of local_rewrite.c).
+ */
+#include "local_ctx.h"
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define VM_READY_MS 20000u
+#define COORDINATOR_READY_MS 60000u
+#define CONTAINER_READY_MS 5000u
+#define INIT_CONTAINER_MS 120000u
+#define CONTRAST_CLI_MS 600000u
+#define ARGV_MAX 256u
+
+static const char suffix_alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+
+void local_log_tail(const struct local_ctx *x, const char *name, char *out,
+		    size_t len)
+{
+	char path[LOCAL_PATH_MAX];
+	struct ct_buf b;
+
+	out[0] = '\0';
+	ct_buf_init(&b, (size_t)16 << 20);
+	if (!ct_ok(local_proc_log_path(x->dir, name, path, sizeof(path))) ||
+	    !ct_ok(ct_file_read(&b, path, (size_t)16 << 20))) {
+		ct_error_clear();
+		ct_buf_dispose(&b);
+		return;
+	}
+	size_t end = b.len;
+	while (end > 0 && (b.data[end - 1] == '\n' || b.data[end - 1] == '\r'))
+		end--;
+	size_t start = end;
+	while (start > 0 && b.data[start - 1] != '\n')
+		start--;
+	snprintf(out, len, "%.*s", (int)(end - start), (const char *)b.data + start);
+	ct_buf_dispose(&b);
+}
+
+/* Starts a process with a fresh log (so a ready line is this run's). */
+static CT_RESULT spawn_fresh(struct local_ctx *x, const char *name,
+			     char *const argv[], char *const env[],
+			     struct local_proc *out)
+{
+	char log[LOCAL_PATH_MAX];
+
+	CT_GUARD(local_proc_log_path(x->dir, name, log, sizeof(log)));
+	unlink(log);
+	return local_proc_spawn(x->dir, name, argv, env, out);
+}
+
+CT_RESULT local_run_contrast(struct local_ctx *x, const char *log_name,
+			     const char *const *args)
+{
+	char *argv[ARGV_MAX];
+	char *env[] = { "CONTRAST_ALLOW_SIMULATED=1",
+			"CONTRAST_COORDINATOR_WAIT_SECONDS=60", NULL };
+	char log[LOCAL_PATH_MAX], tail[512];
+	size_t n = 0;
+	int status;
+
+	argv[n++] = x->bin[BIN_CONTRAST];
+	for (; args[n - 1] != NULL && n < ARGV_MAX - 1; n++)
+		argv[n] = (char *)args[n - 1];
+	argv[n] = NULL;
+	CT_GUARD(local_proc_log_path(x->dir, log_name, log, sizeof(log)));
+	unlink(log);
+	CT_GUARD(local_proc_run(x->dir, log_name, argv, env, CONTRAST_CLI_MS, &status));
+	if (status != 0) {
+		local_log_tail(x, log_name, tail, sizeof(tail));
+		return CT_FAIL(CT_ERR_POLICY, "contrast %s: %s (exit %d; logs/%s.log)",
+			       args[0], tail, status, log_name);
+	}
+	return CT_OK;
+}
+
+/* --- loading and planning ------------------------------------------------ */
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+CT_RESULT local_pods_load(struct local_ctx *x)
+{
+	char dir[LOCAL_PATH_MAX], path[LOCAL_PATH_MAX * 2];
+	char *names[1024];
+	size_t n = 0;
+	struct dirent *e;
+	DIR *d;
+	ct_result res = CT_OK;
+
+	LOCAL_PRINT(dir, "%s/deployment", x->dir);
+	ct_k8s_set_init(&x->set);
+	d = opendir(dir);
+	CT_ENSURE(d != NULL, CT_ERR_IO, "%s: cannot open", dir);
+	while ((e = readdir(d)) != NULL && n < 1024) {
+		size_t len = strlen(e->d_name);
+		if ((len > 4 && strcmp(e->d_name + len - 4, ".yml") == 0) ||
+		    (len > 5 && strcmp(e->d_name + len - 5, ".yaml") == 0))
+			names[n++] = strdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), cmp_names);
+	for (size_t i = 0; i < n; i++) {
+		CT_TRY_ENSURE(names[i] != NULL, CT_ERR_NOMEM, "out of memory");
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		CT_TRY(ct_k8s_load_file(&x->set, path, false));
+	}
+	CT_TRY(ct_policy_settings_load(NULL, &x->gen.settings));
+	CT_TRY(ct_image_source_new(x->image_store, NULL, &x->images));
+	x->gen.images = x->images;
+	x->gen.set = &x->set;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	return res;
+}
+
+ct_result local_pods_reload(struct local_ctx *x)
+{
+	char (*where)[512] = calloc(x->nreps + 1, sizeof(*where));
+	ct_result res;
+
+	CT_ENSURE(where != NULL, CT_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < x->nreps; i++)
+		snprintf(where[i], sizeof(where[i]), "%s", x->reps[i].pod->where);
+	ct_k8s_set_dispose(&x->set);
+	json_decref(x->gen.settings);
+	x->gen.settings = NULL;
+	ct_image_source_free(x->images);
+	x->images = NULL;
+	res = local_pods_load(x);
+	for (size_t i = 0; ct_ok(res) && i < x->nreps; i++) {
+		x->reps[i].pod = NULL;
+		for (size_t k = 0; k < x->set.npods; k++)
+			if (strcmp(x->set.pods[k].where, where[i]) == 0)
+				x->reps[i].pod = &x->set.pods[k];
+		if (x->reps[i].pod == NULL)
+			res = CT_FAIL(CT_ERR_USAGE, "%s: gone after regenerating", where[i]);
+	}
+	free(where);
+	return res;
+}
+
+void local_pods_dispose(struct local_ctx *x)
+{
+	ct_k8s_set_dispose(&x->set);
+	json_decref(x->gen.settings);
+	ct_image_source_free(x->images);
+	for (size_t i = 0; i < x->nreps; i++)
+		free(x->reps[i].initdata_override);
+	free(x->reps);
+	x->reps = NULL;
+	x->nreps = 0;
+}
+
+static const char *annotation(const struct ct_k8s_pod *p, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(p->meta, "annotations"),
+						 key));
+}
+
+/* A deterministic name suffix of `len` characters from Kubernetes' alphabet. */
+static void suffix(char *out, size_t len, const char *seed, unsigned index)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+
+	for (const char *p = seed; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ull;
+	h = (h ^ index) * 1099511628211ull;
+	for (size_t i = 0; i < len; i++) {
+		out[i] = suffix_alphabet[h % (sizeof(suffix_alphabet) - 1)];
+		h = h / (sizeof(suffix_alphabet) - 1) ^ (h << 29) ^ (index + i);
+	}
+	out[len] = '\0';
+}
+
+static unsigned replica_count(const struct ct_k8s_pod *p)
+{
+	const json_t *spec = json_object_get(p->object, "spec");
+	json_int_t n = 1;
+
+	if (strcmp(p->kind, "Deployment") == 0 || strcmp(p->kind, "StatefulSet") == 0 ||
+	    strcmp(p->kind, "ReplicaSet") == 0 ||
+	    strcmp(p->kind, "ReplicationController") == 0)
+		n = json_is_integer(json_object_get(spec, "replicas"))
+			    ? json_integer_value(json_object_get(spec, "replicas")) : 1;
+	else if (strcmp(p->kind, "Job") == 0)
+		n = json_is_integer(json_object_get(spec, "parallelism"))
+			    ? json_integer_value(json_object_get(spec, "parallelism")) : 1;
+	return n < 0 ? 0 : n > (json_int_t)LOCAL_REPLICAS_MAX ? LOCAL_REPLICAS_MAX : (unsigned)n;
+}
+
+static void replica_name(const struct ct_k8s_pod *p, unsigned i, char *out, size_t len)
+{
+	char a[11], b[6];
+
+	suffix(a, 10, p->name, 0);
+	suffix(b, 5, p->name, i + 1);
+	if (strcmp(p->kind, "Pod") == 0)
+		snprintf(out, len, "%s%s", p->name,
+			 json_object_get(json_object_get(p->object, "metadata"), "name")
+				 ? "" : b);
+	else if (strcmp(p->kind, "Deployment") == 0)
+		snprintf(out, len, "%s-%s-%s", p->name, a, b);
+	else if (strcmp(p->kind, "StatefulSet") == 0)
+		snprintf(out, len, "%s-%u", p->name, i);
+	else if (strcmp(p->kind, "CronJob") == 0)
+		snprintf(out, len, "%s-29000000-%s", p->name, b);
+	else
+		snprintf(out, len, "%s-%s", p->name, b);
+}
+
+static CT_RESULT new_replica(struct local_ctx *x, const struct ct_k8s_pod *p,
+			       unsigned index, struct local_replica **out)
+{
+	struct local_replica *r;
+
+	CT_ENSURE(x->nreps < x->reps_cap, CT_ERR_LIMIT, "too many pod replicas");
+	r = &x->reps[x->nreps];
+	memset(r, 0, sizeof(*r));
+	replica_name(p, index, r->name, sizeof(r->name) - 8);
+	for (size_t j = 0; j < x->nreps; j++)
+		CT_ENSURE(strcmp(x->reps[j].name, r->name) != 0, CT_ERR_USAGE,
+			  "%s: pod name %s is used twice", p->where, r->name);
+	r->pod = p;
+	LOCAL_PRINT(r->ip, "%s%zu", x->net, x->nreps + 1);
+	LOCAL_PRINT(r->dir, "%s/pods/%s", x->dir, r->name);
+	LOCAL_PRINT(r->sock, "%s/run/%s.sock", x->dir, r->name);
+	x->nreps++;
+	*out = r;
+	return CT_OK;
+}
+
+ct_result local_pods_add_replica(struct local_ctx *x, const struct ct_k8s_pod *pod,
+				 struct local_replica **out)
+{
+	unsigned index = 0;
+
+	for (size_t i = 0; i < x->nreps; i++)
+		index += x->reps[i].pod == pod;
+	return new_replica(x, pod, index, out);
+}
+
+CT_RESULT local_pods_plan(struct local_ctx *x)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < x->set.npods; i++)
+		total += replica_count(&x->set.pods[i]);
+	CT_ENSURE(total <= LOCAL_REPLICAS_MAX, CT_ERR_LIMIT,
+		  "local mode runs at most %u pod replicas (the YAML asks for %zu)",
+		  LOCAL_REPLICAS_MAX, total);
+	/* Room for the replicas scenarios add. */
+	x->reps = calloc(total + LOCAL_EXTRA_REPLICAS, sizeof(*x->reps));
+	x->reps_cap = total + LOCAL_EXTRA_REPLICAS;
+	CT_ENSURE(x->reps != NULL, CT_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < x->set.npods; i++) {
+		const struct ct_k8s_pod *p = &x->set.pods[i];
+		const char *rc = json_string_value(json_object_get(p->spec, "runtimeClassName"));
+		const char *role = annotation(p, "contrast.edgeless.systems/pod-role");
+		for (unsigned k = 0; k < replica_count(p); k++) {
+			struct local_replica *r;
+			CT_GUARD(new_replica(x, p, k, &r));
+			r->is_coordinator = role != NULL && strcmp(role, "coordinator") == 0;
+			if (rc == NULL || strncmp(rc, "contrast-cc", 11) != 0) {
+				r->state = LOCAL_POD_NOT_CONFIDENTIAL;
+				snprintf(r->reason, sizeof(r->reason),
+					 "runtimeClassName is not contrast-cc: not a confidential pod");
+			}
+			if (r->is_coordinator && x->coordinator == NULL &&
+			    r->state == LOCAL_POD_PENDING)
+				x->coordinator = r;
+		}
+	}
+	CT_ENSURE(x->coordinator != NULL, CT_ERR_USAGE,
+		  "no Coordinator in the YAML: a confidential pod with the annotation "
+		  "contrast.edgeless.systems/pod-role: coordinator is needed "
+		  "(deploy/examples/guestbook/coordinator.yml is one)");
+	return CT_OK;
+}
+
+/* --- launching ------------------------------------------------------------ */
+
+static void refuse(struct local_replica *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void refuse(struct local_replica *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->state = LOCAL_POD_REFUSED;
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	va_end(ap);
+}
+
+static CT_RESULT add_proc(struct local_replica *r, const struct local_proc *p)
+{
+	CT_ENSURE(r->nprocs < LOCAL_CONTAINERS_MAX + 1, CT_ERR_LIMIT,
+		  "%s: more than %u containers", r->name, LOCAL_CONTAINERS_MAX);
+	r->procs[r->nprocs++] = *p;
+	return CT_OK;
+}
+
+static CT_RESULT launch_vm(struct local_ctx *x, struct local_replica *r,
+			   const char *measurement)
+{
+	char state_dir[LOCAL_PATH_MAX], run_dir[LOCAL_PATH_MAX], name[LOCAL_NAME_MAX];
+	char zero[97];
+	struct local_proc p;
+
+	memset(zero, '0', 96);
+	zero[96] = '\0';
+	LOCAL_PRINT(state_dir, "%s/sim", x->dir);
+	LOCAL_PRINT(run_dir, "%s/run", x->dir);
+	LOCAL_PRINT(name, "%s.vm", r->is_coordinator ? "coordinator" : r->name);
+	CT_GUARD(ct_mkdir_p(run_dir, 0700));
+	CT_ENSURE(strlen(r->sock) < 100, CT_ERR_USAGE,
+		  "%s: socket path too long for a Unix socket; use a shorter --workdir",
+		  r->sock);
+	unlink(r->sock);
+	char *argv[] = { x->bin[BIN_SIM], "launch", "--state-dir", state_dir,
+			 "--socket", r->sock, "--measurement",
+			 (char *)(measurement != NULL ? measurement : zero),
+			 "--host-data", r->policy_hash, NULL };
+	CT_GUARD(spawn_fresh(x, name, argv, NULL, &p));
+	CT_GUARD(add_proc(r, &p));
+	return local_proc_wait_line(x->dir, &p, "ready socket=", VM_READY_MS, NULL, 0);
+}
+
+/* The pod's policy from its initdata annotation; sets r->policy_hash. */
+static CT_RESULT read_policy(struct local_replica *r, struct ct_buf *policy)
+{
+	const char *a = r->initdata_override != NULL
+				? r->initdata_override
+				: annotation(r->pod, CT_INITDATA_ANNOTATION);
+	struct ct_buf toml;
+	ct_result res;
+
+	CT_ENSURE(a != NULL, CT_ERR_USAGE,
+		  "%s: no %s annotation (run contrast generate)", r->pod->where,
+		  CT_INITDATA_ANNOTATION);
+	ct_buf_init(&toml, CT_INITDATA_MAX);
+	res = ct_initdata_decode(a, &toml);
+	if (ct_ok(res))
+		res = ct_initdata_hash(ct_buf_span(&toml), r->policy_hash);
+	if (ct_ok(res))
+		res = ct_initdata_policy(ct_buf_span(&toml), policy);
+	ct_buf_dispose(&toml);
+	return res;
+}
+
+/* The spec container named `name` and whether it is an init container. */
+static const json_t *spec_container(const struct ct_k8s_pod *p, const char *name,
+				    bool *init)
+{
+	const char *lists[] = { "initContainers", "containers" };
+	const json_t *c;
+	size_t i;
+
+	for (int l = 0; l < 2; l++)
+		json_array_foreach(json_object_get(p->spec, lists[l]), i, c) {
+			const char *n = json_string_value(json_object_get(c, "name"));
+			if (n != NULL && strcmp(n, name) == 0) {
+				*init = l == 0;
+				return c;
+			}
+		}
+	return NULL;
+}
+
+/* Puts every request to the enforcer; keeps the allowed ones in *out. */
+static CT_RESULT enforce(struct local_ctx *x, struct local_replica *r,
+			 const struct ct_buf *policy, json_t **out)
+{
+	struct ct_policy_enforcer *e = NULL;
+	struct ct_policy_decision *dec = NULL;
+	const char *ns = r->pod->ns[0] != '\0' ? r->pod->ns : "default";
+	json_t *reqs = NULL, *q;
+	ct_result res;
+	size_t i;
+
+	*out = NULL;
+	CT_GUARD(ct_policy_enforcer_new(r->name, (const char *)policy->data, policy->len, &e));
+	CT_TRY(ct_policy_agent_requests(&x->gen, r->pod, r->name, ns, r->ip, &reqs));
+	dec = calloc(1, sizeof(*dec));
+	CT_TRY_ENSURE(dec != NULL, CT_ERR_NOMEM, "out of memory");
+	json_array_foreach(reqs, i, q) {
+		const char *kind = json_string_value(json_object_get(q, "kind"));
+		const char *cname = json_string_value(json_object_get(q, "container"));
+		char *text = json_dumps(json_object_get(q, "request"), JSON_COMPACT);
+		CT_TRY_ENSURE(kind != NULL && text != NULL, CT_ERR_NOMEM, "out of memory");
+		res = ct_policy_enforcer_decide(e, kind, ct_span_str(text), dec);
+		free(text);
+		CT_TRY(res);
+		if (!dec->allowed) {
+			refuse(r, "enforcer: %s for container %s denied: %s", kind,
+			       cname != NULL ? cname : "?", dec->reason);
+			goto out;
+		}
+	}
+	*out = reqs;
+	reqs = NULL;
+out:
+	free(dec);
+	json_decref(reqs);
+	ct_policy_enforcer_free(e);
+	return res;
+}
+
+struct argv_env {
+	char *argv[ARGV_MAX];
+	char *env[ARGV_MAX];
+	size_t argc, envc;
+};
+
+static void argv_env_dispose(struct argv_env *a)
+{
+	for (size_t i = 1; i < a->argc; i++)
+		free(a->argv[i]);
+	for (size_t i = 0; i < a->envc; i++)
+		free(a->env[i]);
+}
+
+static CT_RESULT push(char **list, size_t *n, char *s)
+{
+	CT_ENSURE(s != NULL, CT_ERR_NOMEM, "out of memory");
+	if (*n >= ARGV_MAX - 1) {
+		free(s);
+		return CT_FAIL(CT_ERR_LIMIT, "more than %u arguments or variables", ARGV_MAX - 1);
+	}
+	list[(*n)++] = s;
+	list[*n] = NULL;
+	return CT_OK;
+}
+
+static bool is_binary(const char *cmd, const char *name)
+{
+	const char *base = strrchr(cmd, '/');
+	return strcmp(base != NULL ? base + 1 : cmd, name) == 0;
+}
+
+/* argv and env of a container: what the enforcer allowed, rewritten. */
+static CT_RESULT build_process(struct local_ctx *x, struct local_replica *r,
+			       const json_t *req, const json_t *c, const char *cmd,
+			       const char *cname, struct argv_env *a)
+{
+	const json_t *proc = json_object_get(json_object_get(req, "OCI"), "Process");
+	const json_t *v;
+	size_t i;
+
+	a->argv[0] = (char *)cmd;
+	a->argc = 1;
+	a->envc = 0;
+	json_array_foreach(json_object_get(proc, "Args"), i, v)
+		if (i > 0)
+			CT_GUARD(push(a->argv, &a->argc,
+				      local_rewrite(x, r, c, json_string_value(v), false)));
+	json_array_foreach(json_object_get(proc, "Env"), i, v) {
+		const char *kv = json_string_value(v), *eq = kv ? strchr(kv, '=') : NULL;
+		if (eq == NULL)
+			continue;
+		char *val = local_rewrite(x, r, c, eq + 1, true);
+		CT_GUARD(push(a->env, &a->envc, val ? ct_aprintf("%.*s=%s", (int)(eq - kv),
+								  kv, val) : NULL));
+		free(val);
+	}
+	CT_GUARD(push(a->env, &a->envc, ct_aprintf("CONTRAST_EVIDENCE_PROVIDER=sim:%s", r->sock)));
+	CT_GUARD(push(a->env, &a->envc, ct_aprintf("CONTRAST_STATS_FILE=%s/stats/%s.json",
+						   r->dir, cname)));
+	/* Local-mode adaptations of the project's own images. */
+	if (is_binary(cmd, "contrast-coordinator")) {
+		CT_GUARD(push(a->env, &a->envc, strdup("CONTRAST_ALLOW_SIMULATED=1")));
+		CT_GUARD(push(a->argv, &a->argc, strdup("--listen")));
+		CT_GUARD(push(a->argv, &a->argc, strdup(r->ip)));
+		CT_GUARD(push(a->argv, &a->argc, strdup("--user-listen")));
+		CT_GUARD(push(a->argv, &a->argc, strdup("127.0.0.1")));
+		CT_GUARD(push(a->argv, &a->argc, strdup("--user-port")));
+		CT_GUARD(push(a->argv, &a->argc, ct_aprintf("%u", x->o->coordinator_port)));
+	} else if (is_binary(cmd, "contrast-initializer")) {
+		char *out = local_volume_dir(x, r, c, "/contrast");
+		CT_ENSURE(out != NULL, CT_ERR_USAGE,
+			  "%s: the initializer has no volume at /contrast", r->pod->where);
+		CT_GUARD(push(a->argv, &a->argc, strdup("--out-dir")));
+		CT_GUARD(push(a->argv, &a->argc, out));
+		CT_GUARD(push(a->argv, &a->argc, strdup("--max-attempts")));
+		CT_GUARD(push(a->argv, &a->argc, strdup("1")));
+	}
+	return CT_OK;
+}
+
+static CT_RESULT start_container(struct local_ctx *x, struct local_replica *r,
+				 const json_t *req, const json_t *c, bool init,
+				 const char *cname, const char *cmd)
+{
+	struct argv_env a;
+	struct local_container *lc;
+	struct local_proc p;
+	char name[LOCAL_NAME_MAX], line[LOCAL_LINE_MAX], stats_dir[LOCAL_PATH_MAX];
+	ct_result res;
+	int status;
+
+	CT_ENSURE(r->ncontainers < LOCAL_CONTAINERS_MAX, CT_ERR_LIMIT,
+		  "%s: more than %u containers", r->name, LOCAL_CONTAINERS_MAX);
+	lc = &r->containers[r->ncontainers++];
+	memset(lc, 0, sizeof(*lc));
+	snprintf(lc->name, sizeof(lc->name), "%s", cname);
+	LOCAL_PRINT(stats_dir, "%s/stats", r->dir);
+	CT_GUARD(ct_mkdir_p(stats_dir, 0700));
+	LOCAL_PRINT(lc->stats, "%s/%s.json", stats_dir, cname);
+	if (r->is_coordinator && !init)
+		snprintf(name, sizeof(name), "coordinator");
+	else
+		LOCAL_PRINT(name, "pod-%s-%s", r->name, cname);
+	res = build_process(x, r, req, c, cmd, cname, &a);
+	if (ct_ok(res) && init) {
+		char log[LOCAL_PATH_MAX];
+		res = local_proc_log_path(x->dir, name, log, sizeof(log));
+		if (ct_ok(res))
+			unlink(log);
+		if (ct_ok(res))
+			res = local_proc_run(x->dir, name, a.argv, a.env, INIT_CONTAINER_MS,
+					     &status);
+		if (ct_ok(res) && status != 0) {
+			local_log_tail(x, name, line, sizeof(line));
+			refuse(r, "init container %s failed (exit %d): %s", cname, status, line);
+		} else if (ct_ok(res) && is_binary(cmd, "contrast-initializer")) {
+			x->certificates_issued++;
+		}
+	} else if (ct_ok(res)) {
+		res = spawn_fresh(x, name, a.argv, a.env, &p);
+		if (ct_ok(res))
+			res = add_proc(r, &p);
+		if (ct_ok(res)) {
+			unsigned wait = r->is_coordinator ? COORDINATOR_READY_MS : CONTAINER_READY_MS;
+			const char *prefix = r->is_coordinator ? "ready user=" : "ready port=";
+			ct_result w = local_proc_wait_line(x->dir, &p, prefix, wait, line,
+							   sizeof(line));
+			lc->running = local_proc_alive(&p);
+			if (ct_ok(w) && !r->is_coordinator)
+				lc->port = (uint16_t)atoi(line + strlen(prefix));
+			if (!lc->running) {
+				refuse(r, "container %s exited: %s", cname, ct_error_message());
+			} else if (r->is_coordinator && !ct_ok(w)) {
+				res = w;
+			}
+			ct_error_clear();
+		}
+	}
+	argv_env_dispose(&a);
+	return res;
+}
+
+ct_result local_pod_launch(struct local_ctx *x, struct local_replica *r,
+			   const char *measurement)
+{
+	struct ct_buf policy;
+	json_t *reqs = NULL, *q;
+	unsigned mapped = 0;
+	ct_result res = CT_OK;
+	size_t i;
+
+	r->state = LOCAL_POD_PENDING;
+	r->reason[0] = '\0';
+	r->ncontainers = 0;
+	CT_GUARD(ct_mkdir_p(r->dir, 0700));
+	ct_buf_init(&policy, CT_INITDATA_MAX);
+	if (!ct_ok(read_policy(r, &policy))) {
+		refuse(r, "initdata: %s", ct_error_message());
+		ct_error_clear();
+		goto out;
+	}
+	CT_TRY(launch_vm(x, r, measurement));
+	CT_TRY(enforce(x, r, &policy, &reqs));
+	if (reqs == NULL)
+		goto out; /* refused by the enforcer */
+	json_array_foreach(reqs, i, q) {
+		const char *cname = json_string_value(json_object_get(q, "container"));
+		bool init = false;
+		const json_t *c;
+		const char *image, *cmd;
+
+		if (r->state == LOCAL_POD_REFUSED)
+			break;
+		if (strcmp(json_string_value(json_object_get(q, "kind")),
+			   "CreateContainerRequest") != 0 || cname == NULL ||
+		    (c = spec_container(r->pod, cname, &init)) == NULL)
+			continue; /* the sandbox and the pause container */
+		image = json_string_value(json_object_get(c, "image"));
+		cmd = image != NULL ? local_image_command(x, image) : NULL;
+		if (cmd == NULL)
+			continue; /* no local command: attested only */
+		mapped += !init;
+		CT_TRY(start_container(x, r, json_object_get(q, "request"), c, init, cname, cmd));
+	}
+	if (r->state == LOCAL_POD_PENDING)
+		r->state = mapped > 0 ? LOCAL_POD_ADMITTED : LOCAL_POD_ATTESTED_ONLY;
+out:
+	if (r->state == LOCAL_POD_REFUSED || !ct_ok(res))
+		local_pod_stop(x, r);
+	json_decref(reqs);
+	ct_buf_dispose(&policy);
+	return res;
+}
+
+void local_pod_stop(struct local_ctx *x, struct local_replica *r)
+{
+	for (unsigned i = r->nprocs; i-- > 0;)
+		if (!ct_ok(local_proc_stop(x->dir, &r->procs[i], 5000)))
+			ct_error_clear();
+	r->nprocs = 0;
+	for (unsigned i = 0; i < r->ncontainers; i++)
+		r->containers[i].running = false;
+}
