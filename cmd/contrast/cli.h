@@ -20,6 +20,7 @@ int ct_cli_policy(int argc, char **argv);
 int ct_cli_policy_eval(int argc, char **argv);
 int ct_cli_policy_generate(int argc, char **argv);
 int ct_cli_policy_check(int argc, char **argv);
+int ct_cli_policy_requests(int argc, char **argv);
 int ct_cli_generate(int argc, char **argv);
 int ct_cli_set(int argc, char **argv);
 int ct_cli_verify(int argc, char **argv);
