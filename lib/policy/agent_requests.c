@@ -293,11 +293,13 @@ static CT_RESULT volume_mount(const struct rq *q, const char *where,
 			const json_t *tmpl = json_object_get(ed, "memory");
 			const char *mp = json_string_value(json_object_get(tmpl, "mount_point"));
 			const char *ms = json_string_value(json_object_get(ed, "memory_mount_source"));
-			json_t *st = json_deep_copy(tmpl);
+			json_t *st;
 			char *p, *src;
 			ct_result r;
-			CT_ENSURE(st != NULL && mp != NULL && ms != NULL, CT_ERR_PROTO,
+			CT_ENSURE(mp != NULL && ms != NULL, CT_ERR_PROTO,
 				  "settings: emptydir.memory: incomplete");
+			st = json_deep_copy(tmpl);
+			CT_ENSURE(st != NULL, CT_ERR_NOMEM, "agent requests: out of memory");
 			p = subst(mp, "$(volume)", name);
 			src = subst(ms, "$(volume)", name);
 			r = p != NULL && src != NULL ? put(st, "mount_point", json_string(p))

@@ -44,8 +44,9 @@ CT_RESULT ct_gen_pause_process(const struct ct_gen_ctx *x, json_t *process);
 
 /*
  * The value kubelet gives a resourceFieldRef env var of container `c`
- * (agent_requests.c): ceil(limit / divisor), the node's allocatable
- * (2 CPUs, 4 GiB memory, 20 GiB ephemeral storage) without a limit.
+ * (agent_requests.c): ceil(quantity / divisor), where a limit without a
+ * value is the node's allocatable (2 CPUs, 4 GiB memory, 20 GiB ephemeral
+ * storage) and a request without a value is the limit's value, else 0.
  */
 CT_RESULT ct_gen_resource_value(const struct ct_gen_ctx *x, const json_t *c,
 				const json_t *ref, const char *path,
