@@ -309,6 +309,12 @@ static ct_result lex_template(struct lexer *l, struct rg_token *t)
 CT_RESULT rg_lex(struct rg_arena *a, const char *file, const char *text,
 		 size_t len, struct rg_token **out, size_t *n)
 {
+	/* Empty text may come as (NULL, 0); token texts point into it and
+	 * NULL + 0 is undefined behaviour. */
+	CT_ENSURE(text != NULL || len == 0, CT_ERR_USAGE,
+		  "%s: rego text is NULL", file);
+	if (text == NULL)
+		text = "";
 	struct lexer l = { .a = a, .file = file, .s = text, .len = len,
 			   .line = 1, .col = 1 };
 	CT_ENSURE(len <= CT_REGO_MODULE_MAX_BYTES, CT_ERR_LIMIT,

@@ -289,6 +289,16 @@ static void test_parse_term(void **state)
 	ct_rego_value_unref(v);
 	assert_ct_err(ct_rego_parse_term("[x]", 3, &v), CT_ERR_USAGE);
 	assert_ct_err(ct_rego_parse_term("[1,", 3, &v), CT_ERR_USAGE);
+	/* (NULL, 0) is empty text: a parse error, not NULL + 0 in the lexer
+	 * (UBSan "applying zero offset to null pointer" under clang). */
+	assert_ct_err(ct_rego_parse_term(NULL, 0, &v), CT_ERR_USAGE);
+	assert_error_contains("unexpected eof");
+	struct ct_rego_compiler *c;
+	assert_ct_ok(ct_rego_compiler_new(&c));
+	assert_ct_err(ct_rego_compiler_add_module(c, "empty.rego", NULL, 0, CT_REGO_V1),
+		      CT_ERR_USAGE);
+	assert_error_contains("package expected");
+	ct_rego_compiler_free(c);
 }
 
 /* One compiled policy, many concurrent evaluations (read-only sharing). */
