@@ -347,10 +347,11 @@ static ct_result bi_json_patch(struct ct_rego_bctx *ctx,
 			       struct ct_rego_value *const *args,
 			       struct ct_rego_value **out)
 {
-	struct ct_rego_value *doc = ct_rego_value_ref(args[0]), *next;
+	struct ct_rego_value *doc, *next;
 	size_t i;
 
 	CT_GUARD(bi_arg(ctx, "json.patch", args, 1, K_ARR, "array"));
+	doc = ct_rego_value_ref(args[0]);
 	for (i = 0; i < args[1]->u.coll.len; i++) {
 		ct_result r = ct_rego_bcharge(ctx, 64);
 
