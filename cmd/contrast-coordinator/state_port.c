@@ -196,12 +196,34 @@ CT_RESULT ct_coord_seed_shares(const struct ct_seed_engine *s,
 	return ct_seedshare_doc_create(s, m, json_out);
 }
 
+/* Back to `len` bytes: undoes appends made before a later step failed. */
+static void buf_truncate(struct ct_buf *b, size_t len)
+{
+	if (b->data != NULL)
+		b->data[len] = '\0';
+	b->len = len;
+}
+
 CT_RESULT ct_coord_ca_new(const struct ct_seed_engine *s, struct ct_ca **out,
 			  struct ct_buf *root_pem, struct ct_buf *mesh_pem)
 {
-	CT_GUARD(ct_ca_new(ct_seed_engine_root_ca_key(s), NULL, out));
-	CT_GUARD(ct_ca_root_pem(*out, root_pem));
-	return ct_ca_mesh_pem(*out, mesh_pem);
+	ct_result res = CT_OK;
+	struct ct_ca *ca = NULL;
+	size_t root_len = root_pem->len, mesh_len = mesh_pem->len;
+
+	CT_TRY(ct_ca_new(ct_seed_engine_root_ca_key(s), NULL, &ca));
+	CT_TRY(ct_ca_root_pem(ca, root_pem));
+	CT_TRY(ct_ca_mesh_pem(ca, mesh_pem));
+	*out = ca;
+	ca = NULL;
+out:
+	/* On failure nothing is left behind: no CA, no half of the PEMs. */
+	if (!ct_ok(res)) {
+		buf_truncate(root_pem, root_len);
+		buf_truncate(mesh_pem, mesh_len);
+	}
+	ct_ca_free(ca);
+	return res;
 }
 
 void ct_coord_ca_free(struct ct_ca *ca)

@@ -66,7 +66,8 @@ void ct_coord_seed_free(struct ct_seed_engine *s);
 CT_RESULT ct_coord_seed_shares(const struct ct_seed_engine *s,
 			       const struct ct_manifest *m, struct ct_buf *json_out);
 
-/* Root CA from the seed and a fresh mesh CA; PEMs appended. */
+/* Root CA from the seed and a fresh mesh CA; PEMs appended. On failure
+ * *out is untouched and both buffers keep their old content. */
 CT_RESULT ct_coord_ca_new(const struct ct_seed_engine *s, struct ct_ca **out,
 			  struct ct_buf *root_pem, struct ct_buf *mesh_pem);
 void ct_coord_ca_free(struct ct_ca *ca);
