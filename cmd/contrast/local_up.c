@@ -390,8 +390,9 @@ int local_up(const struct local_up_opts *o)
 			rc = CT_EXIT_FAILED;
 	if (x.scenario_failed)
 		rc = CT_EXIT_FAILED;
-	printf("\nThe deployment keeps running; stop it with: contrast local down --workdir %s\n",
-	       x.dir);
+	printf("\nThe deployment keeps running. Check it as a third party, then stop it:\n"
+	       "  CONTRAST_ALLOW_SIMULATED=1 contrast verify -c 127.0.0.1:%u -m %s/manifest.json\n"
+	       "  contrast local down --workdir %s\n", o->coordinator_port, x.dir, x.dir);
 out:
 	if (!ct_ok(res)) {
 		category = ct_error_category();
