@@ -200,7 +200,8 @@ static void last_line(struct ct_span text, char *out, size_t len)
 	while (start > 0 && text.ptr[start - 1] != '\n')
 		start--;
 	size_t n = end - start < len - 1 ? end - start : len - 1;
-	memcpy(out, text.ptr + start, n);
+	if (n > 0) /* text.ptr is NULL for an empty log */
+		memcpy(out, text.ptr + start, n);
 	out[n] = '\0';
 }
 

@@ -7,7 +7,7 @@
 # scenario ends with the outcome (and reason) it demonstrates.
 # Usage: local_test.sh BUILD_ROOT. Prints TAP.
 set -uo pipefail
-B=${1:?build root}
+B=$(cd "${1:?build root}" && pwd)
 C=$B/cmd/contrast/contrast
 APP=$B/cmd/contrast-demo-app/contrast-demo-app
 T=$(mktemp -d)
@@ -30,7 +30,7 @@ pid_alive() { [ -r "/proc/$1/stat" ] && ! grep -q ') Z ' "/proc/$1/stat"; }
 
 # --- the whole flow -------------------------------------------------------
 check "local up succeeds" up
-[ -s "$W/summary.json" ] || { cat "$T/up.log" >&2; }
+[ -s "$W/summary.json" ] || { echo "# up failed:" >&2; sed 's/^/# /' "$T/up.log" >&2; }
 check "summary: 4 pods admitted, none refused" test "$(js 'd["pods_admitted"], d["pods_refused"]')" = "4 0"
 check "summary: 3 mesh certificates issued" test "$(js 'd["certificates_issued"]')" = 3
 check "summary: manifest generation 1" test "$(js 'd["manifest_generation"]')" = 1
@@ -67,7 +67,7 @@ mkdir -p "$T/stranger" && cp "$T/c.pem" "$T/stranger/certChain.pem" && cp "$T/k.
 check "a caller with a certificate from another CA is refused" \
 	bash -c "! '$APP' call --tls-dir '$T/stranger' https://$webip:8443/ >/dev/null 2>&1"
 check "a third party verifies the running Coordinator" \
-	bash -c "cd '$T' && cp '$W/manifest.json' . && CONTRAST_ALLOW_SIMULATED=1 '$C' verify -c 127.0.0.1:$PORT -m manifest.json >/dev/null 2>&1"
+	bash -c "cd '$T' && cp '$W/manifest.json' . && CONTRAST_ALLOW_SIMULATED=1 '$C' verify -c 127.0.0.1:$PORT -m manifest.json >verify.log 2>&1 || { sed 's/^/# /' verify.log >&2; false; }"
 check "status: every recorded process runs" quiet "$C" local status --workdir "$W"
 first_pids=$(cat "$W"/state/pids/*.pid | cut -d' ' -f1)
 
