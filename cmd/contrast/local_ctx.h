@@ -118,6 +118,12 @@ CT_RESULT local_generate(struct local_ctx *x);
 CT_RESULT local_set_manifest(struct local_ctx *x, const char *log_name);
 CT_RESULT local_launch_pods(struct local_ctx *x);
 
+/* local_workdir.c (all relative to the work dir, our cwd) */
+CT_RESULT local_clean_earlier_run(struct local_ctx *x);
+CT_RESULT local_copy_yaml(struct local_ctx *x, const char *const *paths, size_t n);
+/* Sets x->image_store: the project's, or `user_store` merged with it. */
+CT_RESULT local_image_store(struct local_ctx *x, const char *user_store);
+
 /* local_scenarios.c: runs o->scenario on the running deployment. */
 CT_RESULT local_scenario_run(struct local_ctx *x);
 

@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,114 +130,19 @@ static CT_RESULT find_data_dir(struct local_ctx *x)
 		       "(set CONTRAST_DATA_DIR to the source tree)");
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st, (void)flag, (void)f;
-	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
-}
-
-static CT_RESULT rm_rf(const char *path)
-{
-	struct stat st;
-	if (lstat(path, &st) != 0)
-		return CT_OK;
-	CT_ENSURE(nftw(path, rm_entry, 32, FTW_DEPTH | FTW_PHYS) == 0, CT_ERR_IO,
-		  "cannot remove %s: %s", path, strerror(errno));
-	return CT_OK;
-}
-
-/* Stops what an earlier `up` left and removes its outputs (not the
- * user's other files). */
-static CT_RESULT clean_earlier_run(struct local_ctx *x)
-{
-	static const char *const outputs[] = {
-		"deployment", "pods", "run", "verify", "sim", "logs", "state/pids",
-		"manifest.json", "summary.json", "workload-owner.pem",
-		"seedshare-owner.pem", "seed-shares.json", "coordinator-root-ca.pem",
-		"mesh-ca.pem",
-	};
-	struct local_proc *procs = NULL;
-	size_t n = 0;
-
-	CT_GUARD(local_proc_list(x->dir, &procs, &n));
-	if (n > 0)
-		local_step("stopping %zu processes of an earlier run in %s", n, x->dir);
-	for (size_t i = n; i-- > 0;)
-		if (!ct_ok(local_proc_stop(x->dir, &procs[i], 5000)))
-			ct_error_clear();
-	free(procs);
-	for (size_t i = 0; i < sizeof(outputs) / sizeof(outputs[0]); i++)
-		CT_GUARD(rm_rf(outputs[i]));
-	return CT_OK;
-}
-
-static CT_RESULT copy_file(const char *from, const char *to)
-{
-	struct ct_buf b;
-	ct_result r;
-
-	ct_buf_init(&b, CT_K8S_FILE_MAX);
-	r = ct_file_read(&b, from, CT_K8S_FILE_MAX);
-	if (ct_ok(r))
-		r = ct_file_write_atomic(to, ct_buf_span(&b), 0644);
-	ct_buf_dispose(&b);
-	return r;
-}
-
-static unsigned copied_files;
-
-static int copy_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	size_t len = strlen(path);
-	char to[LOCAL_PATH_MAX];
-
-	(void)st, (void)f;
-	if (flag != FTW_F || !((len > 4 && strcmp(path + len - 4, ".yml") == 0) ||
-			       (len > 5 && strcmp(path + len - 5, ".yaml") == 0)))
-		return 0;
-	snprintf(to, sizeof(to), "deployment/%03u-%s", copied_files++,
-		 strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
-	return ct_ok(copy_file(path, to)) ? 0 : -1;
-}
-
-/* Copies the YAML (files, or directories searched recursively). */
-static CT_RESULT copy_yaml(struct local_ctx *x, const char *const *paths, size_t n)
-{
-	CT_GUARD(ct_mkdir_p("deployment", 0700));
-	copied_files = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct stat st;
-		CT_ENSURE(stat(paths[i], &st) == 0, CT_ERR_USAGE, "%s: %s", paths[i],
-			  strerror(errno));
-		if (S_ISDIR(st.st_mode)) {
-			CT_ENSURE(nftw(paths[i], copy_entry, 32, FTW_PHYS) == 0, CT_ERR_IO,
-				  "%s: cannot copy: %s", paths[i], ct_error_message());
-		} else {
-			char to[LOCAL_PATH_MAX];
-			const char *base = strrchr(paths[i], '/');
-			snprintf(to, sizeof(to), "deployment/%03u-%s", copied_files++,
-				 base ? base + 1 : paths[i]);
-			CT_GUARD(copy_file(paths[i], to));
-		}
-	}
-	CT_ENSURE(copied_files > 0, CT_ERR_USAGE, "no .yml or .yaml files in the given paths");
-	(void)x;
-	return CT_OK;
-}
-
 static CT_RESULT prepare(struct local_ctx *x, int *lock_fd)
 {
 	static const char *const names[] = { "contrast", "contrast-snp-sim",
 		"contrast-coordinator", "contrast-initializer", "contrast-demo-app" };
 	static char default_maps[3][LOCAL_PATH_MAX + 64];
+	char user_store[LOCAL_PATH_MAX];
 	uint64_t h = 1469598103934665603ull;
 
 	for (int i = 0; i < 5; i++)
 		CT_GUARD(find_bin(names[i], x->bin[i], sizeof(x->bin[i])));
 	CT_GUARD(find_data_dir(x));
-	LOCAL_PRINT(x->image_store, "%s/deploy/images", x->data_dir);
 	if (x->o->image_store != NULL)
-		CT_GUARD(real_path(x->o->image_store, x->image_store, sizeof(x->image_store)));
+		CT_GUARD(real_path(x->o->image_store, user_store, sizeof(user_store)));
 	snprintf(default_maps[0], sizeof(default_maps[0]), "ghcr.io/contrast-c/guestbook:v1=%s",
 		 x->bin[BIN_DEMO_APP]);
 	snprintf(default_maps[1], sizeof(default_maps[1]),
@@ -263,7 +167,8 @@ static CT_RESULT prepare(struct local_ctx *x, int *lock_fd)
 	CT_ENSURE(*lock_fd >= 0, CT_ERR_IO, "%s/state/lock: %s", x->dir, strerror(errno));
 	CT_ENSURE(flock(*lock_fd, LOCK_EX | LOCK_NB) == 0, CT_ERR_USAGE,
 		  "another `contrast local up` is running on %s", x->dir);
-	CT_GUARD(clean_earlier_run(x));
+	CT_GUARD(local_clean_earlier_run(x));
+	CT_GUARD(local_image_store(x, x->o->image_store != NULL ? user_store : NULL));
 	return CT_OK;
 }
 
@@ -362,7 +267,7 @@ int local_up(const struct local_up_opts *o)
 						     x.data_dir)) != NULL,
 			      CT_ERR_NOMEM, "out of memory");
 	local_step("work dir %s, pod addresses %s0/24", x.dir, x.net);
-	CT_TRY(copy_yaml(&x, (const char *const *)paths, npaths));
+	CT_TRY(local_copy_yaml(&x, (const char *const *)paths, npaths));
 	local_step("simulated SEV-SNP platform: contrast-snp-sim init");
 	CT_TRY(start_simulator(&x, x.ark, sizeof(x.ark)));
 	local_step("contrast generate (reference values: Simulator)");

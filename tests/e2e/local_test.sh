@@ -5,9 +5,10 @@
 # `verify` works as a third party, `status`/`down` see and stop exactly
 # what was started, a second `up` cleans up after the first, and every
 # scenario ends with the outcome (and reason) it demonstrates.
-# Usage: local_test.sh BUILD_ROOT. Prints TAP.
+# Usage: local_test.sh BUILD_ROOT SOURCE_ROOT. Prints TAP.
 set -uo pipefail
 B=$(cd "${1:?build root}" && pwd)
+S=$(cd "${2:?source root}" && pwd)
 C=$B/cmd/contrast/contrast
 APP=$B/cmd/contrast-demo-app/contrast-demo-app
 T=$(mktemp -d)
@@ -102,6 +103,19 @@ check "recover: the Coordinator came back sealed and was unsealed" bash -c \
 	"grep -q 'unsealed with the seed share' '$T/up.log'"
 scenario update "3 of 3 pods admitted again"
 check "update: manifest generation 2" bash -c "grep -q 'manifest generation 2' '$T/up.log'"
+
+# --- your own YAML: no Coordinator in it, images from your own store ---------
+check "own YAML with its own image store comes up" \
+	up --image-store "$S/tests/data/oci" "$S/tests/data/k8s/blog.yaml"
+check "the bundled Coordinator was added" grep -q "has no Coordinator" "$T/up.log"
+check "pods without mapped images are attested-only" \
+	test "$(js '" ".join(sorted(p["state"] for p in d["pods"]))')" = "admitted attested-only attested-only"
+check "attested-only pods got their mesh identity" bash -c \
+	"ls '$W'/pods/blog-*/contrast/tls-config/certChain.pem >/dev/null"
+quiet "$C" local down --workdir "$W"
+check "YAML whose image is in no store: generate's error is shown, exit 1" bash -c \
+	"'$C' local up --workdir '$W' --coordinator-port $PORT '$S/tests/data/k8s/blog.yaml' 2>&1 | grep -q 'docker.io/library/nginx'"
+quiet "$C" local down --workdir "$W"
 
 # --- usage errors -------------------------------------------------------------
 check "unknown scenario: exit 2" bash -c "'$C' local up --scenario nope >/dev/null 2>&1; [ \$? -eq 2 ]"
