@@ -589,8 +589,10 @@ static CT_RESULT start_container(struct local_ctx *x, struct local_replica *r,
 			ct_result w = local_proc_wait_line(x->dir, &p, prefix, wait, line,
 							   sizeof(line));
 			lc->running = local_proc_alive(&p);
-			if (ct_ok(w) && !r->is_coordinator)
-				lc->port = (uint16_t)atoi(line + strlen(prefix));
+			uint64_t port;
+			if (ct_ok(w) && !r->is_coordinator &&
+			    ct_ok(ct_parse_u64(line + strlen(prefix), 65535, &port)))
+				lc->port = (uint16_t)port;
 			if (!lc->running) {
 				refuse(r, "container %s exited: %s", cname, ct_error_message());
 			} else if (r->is_coordinator && !ct_ok(w)) {

@@ -133,7 +133,7 @@ static ct_result auto_detect(struct ct_evidence_provider **out)
 		snprintf(tried[i], sizeof(tried[i]), "%s", ct_error_message());
 	}
 	return CT_FAIL(CT_ERR_IO, "no evidence provider found: tried %s; %s "
-		       "(name one with --provider or %s)", tried[0], tried[1],
+		       "(name one explicitly or set %s)", tried[0], tried[1],
 		       CT_PROVIDER_ENV);
 }
 
