@@ -9,9 +9,10 @@
  *
  * Two clients are measured: a plain OpenSSL client (TCP_NODELAY; without
  * it delayed ACKs add ~40 ms per handshake) and lib/http's libcurl client
- * as the CLI uses it. The latter loads the system CA bundle for every
- * connection although aTLS replaces X.509 path validation (~60-170 ms
- * here), which dominates its time (docs/coordinator.md, "Performance").
+ * as the CLI uses it. They should be close: the libcurl client used to
+ * load the system CA bundle for every connection although aTLS replaces
+ * X.509 path validation (~60-170 ms each; docs/coordinator.md,
+ * "Performance").
  *
  * usage: coordinator_handshake_bench [seconds per round]
  */

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -67,6 +69,49 @@ static CT_RESULT echo(void *arg, const struct ct_http_request *req,
 	return res;
 }
 
+/* TCP port of a socket's local (peer = false) or remote end; 0 if none. */
+static unsigned tcp_port(int fd, bool peer)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int r = peer ? getpeername(fd, (struct sockaddr *)&ss, &sl)
+		     : getsockname(fd, (struct sockaddr *)&ss, &sl);
+	if (r != 0)
+		return 0;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return 0;
+}
+
+/*
+ * Runs while the client's request is open (both ends live in this
+ * process): counts the TCP sockets at either end of the server's port
+ * (listener, accepted connection, client socket) and those among them
+ * without TCP_NODELAY (Nagle plus delayed ACKs cost ~40 ms a round trip).
+ */
+static CT_RESULT nodelay(void *arg, const struct ct_http_request *req,
+			 struct ct_http_response *resp)
+{
+	unsigned port = ct_http_server_port(servers[SRV_KEY]);
+	int checked = 0, without = 0;
+	for (int fd = 0; fd < 1024; fd++) {
+		int on = 0;
+		socklen_t len = sizeof(on);
+		if (tcp_port(fd, false) != port && tcp_port(fd, true) != port)
+			continue;
+		if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &len) != 0)
+			continue;
+		checked++;
+		without += on == 0;
+	}
+	json_t *o = json_pack("{s:i,s:i}", "checked", checked, "without", without);
+	ct_result res = ct_http_reply_json(resp, 200, o);
+	json_decref(o);
+	return res;
+}
+
 static void *loop_main(void *arg)
 {
 	loop_result = ct_http_run(base, servers, SRV_N, 5);
@@ -102,8 +147,9 @@ static int setup(void **state)
 		{ "GET", "/whoami", whoami, NULL, 0, NULL },
 		{ "POST", "/echo", echo, NULL, 4096, "application/json" },
 		{ "POST", "/small", echo, NULL, 16, "application/json" },
+		{ "GET", "/nodelay", nodelay, NULL, 0, NULL },
 	};
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
 		if (!ct_ok(ct_http_router_add(&router, &routes[i])))
 			return -1;
 	if (!ct_ok(ct_metrics_new(&metrics)))
@@ -259,6 +305,53 @@ static void atls_server_attests_to_client(void **state)
 	assert_ct_err(ct_http_client_request(&nohook, "GET", "/", NULL,
 					     ct_span_make(NULL, 0), &st, &out),
 		      CT_ERR_USAGE);
+	ct_buf_dispose(&out);
+}
+
+/* Both ends of an aTLS request: no Nagle on the client's socket, the
+ * listener or the accepted connection. */
+static void sockets_have_nodelay(void **state)
+{
+	struct ct_buf out;
+	ct_buf_init(&out, 1 << 16);
+	struct ct_atls_config c = { .validators = &server_validator, .n_validators = 1 };
+	assert_int_equal(request(SRV_KEY, &c, "GET", "/nodelay", NULL, NULL, &out), 200);
+	assert_string_equal(ct_buf_cstr(&out), "{\"checked\":3,\"without\":0}");
+	ct_buf_dispose(&out);
+}
+
+/* The hook decides trust: curl must not have loaded the system CA bundle
+ * into the context (60-170 ms per connection, never used). curl may fill
+ * the store after the hook ran, so the context is kept and looked at once
+ * the request is over. */
+static SSL_CTX *seen_ctx;
+static ct_result keeping_setup(void *arg, SSL_CTX *ctx)
+{
+	if (seen_ctx == NULL && SSL_CTX_up_ref(ctx) == 1)
+		seen_ctx = ctx;
+	return ct_atls_client_hook_setup(arg, ctx);
+}
+
+static void client_loads_no_ca_bundle(void **state)
+{
+	char url[64];
+	struct ct_buf out;
+	struct ct_atls_client_hook hook;
+	struct ct_atls_config c = { .validators = &server_validator, .n_validators = 1 };
+	struct ct_http_tls_hook tls = { keeping_setup, ct_atls_client_hook_check, &hook };
+	long status = 0;
+	url_of(url, sizeof(url), SRV_KEY);
+	ct_atls_client_hook_init(&hook, &c);
+	struct ct_http_client_config cfg = { url, &tls, 10, 0 };
+	ct_buf_init(&out, 1 << 16);
+	assert_ct_ok(ct_http_client_request(&cfg, "GET", "/whoami", NULL,
+					    ct_span_make(NULL, 0), &status, &out));
+	assert_int_equal(status, 200);
+	assert_non_null(seen_ctx);
+	X509_STORE *st = SSL_CTX_get_cert_store(seen_ctx);
+	assert_int_equal(st ? sk_X509_OBJECT_num(X509_STORE_get0_objects(st)) : 0, 0);
+	SSL_CTX_free(seen_ctx);
+	seen_ctx = NULL;
 	ct_buf_dispose(&out);
 }
 
@@ -472,6 +565,8 @@ int main(void)
 		cmocka_unit_test(plain_routes_over_the_wire),
 		cmocka_unit_test(json_client_round_trip),
 		cmocka_unit_test(atls_server_attests_to_client),
+		cmocka_unit_test(sockets_have_nodelay),
+		cmocka_unit_test(client_loads_no_ca_bundle),
 		cmocka_unit_test(owner_key_reaches_handler),
 		cmocka_unit_test(mutual_atls),
 		cmocka_unit_test(concurrent_clients),
