@@ -38,7 +38,8 @@ static void local_usage(FILE *f)
 	      "  --image-store DIR     OCI image layout for policy generation\n"
 	      "  --map-image REF=CMD   run containers of image REF as the local command CMD\n"
 	      "  --scenario NAME       also demonstrate one of: update, recover,\n"
-	      "                        tampered-pod, edited-pod, wrong-measurement\n", f);
+	      "                        tampered-pod, edited-pod, wrong-measurement,\n"
+	      "                        lying-host\n", f);
 }
 
 static int local_down(const char *workdir)

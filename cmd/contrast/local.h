@@ -18,6 +18,7 @@ enum local_scenario {
 	LOCAL_SCENARIO_TAMPERED_POD,      /* policy not in the manifest */
 	LOCAL_SCENARIO_EDITED_POD,        /* YAML edited after generate */
 	LOCAL_SCENARIO_WRONG_MEASUREMENT, /* VM launched with another image */
+	LOCAL_SCENARIO_LYING_HOST,        /* HOSTDATA of another policy */
 };
 
 struct local_up_opts {

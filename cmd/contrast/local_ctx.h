@@ -54,6 +54,7 @@ struct local_replica {
 	bool is_coordinator;
 	bool expect_refusal;            /* a scenario's deliberately bad pod */
 	char *initdata_override;        /* a scenario's tampered annotation */
+	char hostdata_override[65];     /* a scenario's lying host */
 	enum local_pod_state state;
 	char reason[LOCAL_REASON_MAX];
 	struct local_container containers[LOCAL_CONTAINERS_MAX];

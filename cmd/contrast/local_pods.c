@@ -6,7 +6,9 @@
  * Launching follows what happens on a real node, in order:
  *   1. the host starts a VM whose HOSTDATA is the policy hash of the pod's
  *      initdata annotation (`contrast-snp-sim launch`);
- *   2. the agent reads the policy out of the initdata and enforces it: the
+ *   2. the agent checks that the initdata's hash is its VM's HOSTDATA (read
+ *      from its own attestation report), reads the policy out of it and
+ *      enforces it: the
  *      CreateSandbox and CreateContainer requests the Kata runtime would
  *      send for this pod spec are put to the enforcer, and the first
  *      denial stops the pod (nothing of it runs);
@@ -17,6 +19,10 @@
  *      the rewrites of local_rewrite.c).
  */
 #include "local_ctx.h"
+
+#include "attest/evidence.h"
+#include "attest/provider.h"
+#include "attest/snp.h"
 
 #include <dirent.h>
 #include <stdarg.h>
@@ -374,7 +380,9 @@ static CT_RESULT launch_vm(struct local_ctx *x, struct local_replica *r,
 	char *argv[] = { x->bin[BIN_SIM], "launch", "--state-dir", state_dir,
 			 "--socket", r->sock, "--measurement",
 			 (char *)(measurement != NULL ? measurement : zero),
-			 "--host-data", r->policy_hash, NULL };
+			 "--host-data",
+			 r->hostdata_override[0] != '\0' ? r->hostdata_override : r->policy_hash,
+			 NULL };
 	CT_GUARD(spawn_fresh(x, name, argv, NULL, &p));
 	CT_GUARD(add_proc(r, &p));
 	return local_proc_wait_line(x->dir, &p, "ready socket=", VM_READY_MS, NULL, 0);
@@ -399,6 +407,41 @@ static CT_RESULT read_policy(struct local_replica *r, struct ct_buf *policy)
 	if (ct_ok(res))
 		res = ct_initdata_policy(ct_buf_span(&toml), policy);
 	ct_buf_dispose(&toml);
+	return res;
+}
+
+/*
+ * What the agent does before it trusts initdata: the hash of the initdata
+ * it was given must be the HOSTDATA in its own attestation report (which
+ * the host fixed at launch and cannot change afterwards).
+ */
+static CT_RESULT agent_check_hostdata(struct local_replica *r, bool *match,
+				      char hostdata[65])
+{
+	struct ct_evidence_provider *p = NULL;
+	struct ct_snp_evidence ev;
+	struct ct_snp_report rep;
+	struct ct_buf der;
+	uint8_t report_data[64] = { 0 };
+	char spec[LOCAL_PATH_MAX + 8];
+	ct_result res;
+
+	LOCAL_PRINT(spec, "sim:%s", r->sock);
+	CT_GUARD(ct_evidence_provider_open(spec, &p));
+	ct_buf_init(&der, CT_SNP_EVIDENCE_MAX);
+	res = ct_evidence_provider_get(p, report_data, &der);
+	if (ct_ok(res))
+		res = ct_snp_evidence_decode(&ev, ct_buf_span(&der));
+	if (ct_ok(res)) {
+		res = ct_snp_report_parse(&rep, ct_span_make(ev.report, sizeof(ev.report)));
+		ct_snp_evidence_dispose(&ev);
+	}
+	if (ct_ok(res)) {
+		ct_hex_format(hostdata, rep.host_data, sizeof(rep.host_data));
+		*match = strcmp(hostdata, r->policy_hash) == 0;
+	}
+	ct_buf_dispose(&der);
+	ct_evidence_provider_free(p);
 	return res;
 }
 
@@ -610,6 +653,8 @@ ct_result local_pod_launch(struct local_ctx *x, struct local_replica *r,
 {
 	struct ct_buf policy;
 	json_t *reqs = NULL, *q;
+	char hostdata[65];
+	bool match = false;
 	unsigned mapped = 0;
 	ct_result res = CT_OK;
 	size_t i;
@@ -625,6 +670,12 @@ ct_result local_pod_launch(struct local_ctx *x, struct local_replica *r,
 		goto out;
 	}
 	CT_TRY(launch_vm(x, r, measurement));
+	CT_TRY(agent_check_hostdata(r, &match, hostdata));
+	if (!match) {
+		refuse(r, "agent: the initdata's hash %s is not the VM's HOSTDATA %s",
+		       r->policy_hash, hostdata);
+		goto out;
+	}
 	CT_TRY(enforce(x, r, &policy, &reqs));
 	if (reqs == NULL)
 		goto out; /* refused by the enforcer */

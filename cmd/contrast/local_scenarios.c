@@ -10,6 +10,9 @@
  *                      enforcer refuses its CreateContainer request.
  *   wrong-measurement  one more replica launched from another VM image
  *                      (launch measurement): the Coordinator refuses it.
+ *   lying-host         one more replica whose VM the host launched with the
+ *                      HOSTDATA of another policy in the manifest (the
+ *                      Coordinator's): the agent refuses the initdata.
  *   recover            the Coordinator restarts, comes back sealed,
  *                      `contrast recover` unseals it, and every pod is
  *                      restarted to get a certificate from the new mesh CA.
@@ -135,6 +138,19 @@ static CT_RESULT wrong_measurement(struct local_ctx *x, struct local_replica *t)
 	return expect_refused(x, r, what, m, "init container contrast-initializer failed");
 }
 
+static CT_RESULT lying_host(struct local_ctx *x, struct local_replica *t)
+{
+	char what[LOCAL_NAME_MAX + 96];
+	struct local_replica *r;
+
+	CT_GUARD(local_pods_add_replica(x, t->pod, &r));
+	snprintf(r->hostdata_override, sizeof(r->hostdata_override), "%s",
+		 x->coordinator->policy_hash);
+	snprintf(what, sizeof(what), "pod %s in a VM launched with the Coordinator's "
+		 "HOSTDATA", r->name);
+	return expect_refused(x, r, what, NULL, "agent: the initdata's hash");
+}
+
 /* Restarts every pod but the Coordinator, one at a time. */
 static CT_RESULT rolling_restart(struct local_ctx *x, const char *why)
 {
@@ -249,6 +265,7 @@ CT_RESULT local_scenario_run(struct local_ctx *x)
 	case LOCAL_SCENARIO_TAMPERED_POD: return tampered_pod(x, t);
 	case LOCAL_SCENARIO_EDITED_POD: return edited_pod(x, t);
 	case LOCAL_SCENARIO_WRONG_MEASUREMENT: return wrong_measurement(x, t);
+	case LOCAL_SCENARIO_LYING_HOST: return lying_host(x, t);
 	case LOCAL_SCENARIO_RECOVER: return recover(x);
 	case LOCAL_SCENARIO_UPDATE: return update(x, t);
 	case LOCAL_SCENARIO_NONE: break;

@@ -36,6 +36,7 @@ static const char *const scenario_names[] = {
 	[LOCAL_SCENARIO_TAMPERED_POD] = "tampered-pod",
 	[LOCAL_SCENARIO_EDITED_POD] = "edited-pod",
 	[LOCAL_SCENARIO_WRONG_MEASUREMENT] = "wrong-measurement",
+	[LOCAL_SCENARIO_LYING_HOST] = "lying-host",
 };
 
 ct_result local_scenario_parse(const char *name, enum local_scenario *out)
@@ -47,7 +48,7 @@ ct_result local_scenario_parse(const char *name, enum local_scenario *out)
 		}
 	return CT_FAIL(CT_ERR_USAGE,
 		       "--scenario: unknown \"%s\" (want update, recover, tampered-pod, "
-		       "edited-pod or wrong-measurement)", name);
+		       "edited-pod, wrong-measurement or lying-host)", name);
 }
 
 const char *local_scenario_name(enum local_scenario s)

@@ -98,6 +98,7 @@ scenario() { # name, expected text in the refusal / event
 scenario tampered-pod "HOSTDATA is not a policy of the active manifest"
 scenario edited-pod "enforcer: CreateContainerRequest for container store denied: OCI.Process.Args"
 scenario wrong-measurement "measurement mismatch"
+scenario lying-host "agent: the initdata's hash"
 scenario recover "3 of 3 pods admitted again"
 check "recover: the Coordinator came back sealed and was unsealed" bash -c \
 	"grep -q 'unsealed with the seed share' '$T/up.log'"
