@@ -132,8 +132,7 @@ static CT_RESULT authorise_update(const struct ct_manifest *active,
 			       "workload owner of the active manifest", hex);
 	}
 	if (!ct_ok(ct_manifest_check_seedshare_unchanged(active, next)))
-		return ct_error_prefix("update refused: SeedshareOwnerPubKeys may never "
-				       "change");
+		return ct_error_prefix("update refused");
 	return CT_OK;
 }
 

@@ -143,7 +143,8 @@ out:
 static void print_hints(bool have_key)
 {
 	const char *msg = ct_error_message();
-	if (strstr(msg, "http 403") != NULL && strstr(msg, "owner") != NULL)
+	/* Not for seedshare owners: no workload owner key changes those. */
+	if (strstr(msg, "http 403") != NULL && strstr(msg, "workload owner") != NULL)
 		fprintf(stderr, "%s\n", have_key
 				? "Ensure you are using a trusted workload owner key."
 				: "Specify a workload owner key with --workload-owner-key.");

@@ -310,8 +310,13 @@ def main():
     tap(p.returncode == 1 and "--workload-owner-key" in p.stderr,
         "update without a key refused with a hint", p.stdout + p.stderr)
     os.rename(os.path.join(T, "wo.pem"), os.path.join(T, "workload-owner.pem"))
+    # m2-seedshare.json is m2.json plus a seedshare owner, sent with the
+    # owner's key: only the seedshare rule can refuse it (the file name must
+    # not be what matches, nor a workload-owner refusal).
     p = run(CONTRAST, "set", "-c", coord.addr, "-m", "m2-seedshare.json", "deploy2")
-    tap(p.returncode == 1 and "eedshare" in p.stderr,
+    tap(p.returncode == 1 and "http 403: update refused: SeedshareOwnerPubKeys: seedshare "
+        "owners cannot change after the first manifest" in p.stderr and
+        "workload owner key" not in p.stderr,
         "update changing the seedshare owners refused", p.stdout + p.stderr)
     p = run(CONTRAST, "set", "-c", coord.addr, "-m", "m2.json", "deploy")
     tap(p.returncode == 1 and "policy count mismatch" in p.stderr,
@@ -323,8 +328,10 @@ def main():
     tap(pubkey("coordinator-root-ca.pem") == root1 and pubkey("mesh-ca.pem") != mesh1,
         "update keeps the root CA key and makes a new mesh CA key")
     p = run(CONTRAST, "verify", "-c", coord.addr, "-m", "m2.json")
-    tap(p.returncode == 0 and os.path.exists(os.path.join(T, "verify/manifest.1.json")),
-        "verify after the update: two manifests", p.stdout + p.stderr)
+    tap(p.returncode == 0 and os.path.exists(os.path.join(T, "verify/manifest.1.json")) and
+        not os.path.exists(os.path.join(T, "verify/manifest.2.json")),
+        "verify after the update: two manifests (the refused ones left none)",
+        p.stdout + p.stderr)
 
     # --- missing policy document, oversized and malformed requests
     req = json.dumps({"manifest": base64.b64encode(m2.encode()).decode(),
