@@ -10,9 +10,11 @@
  * must hash to the pin); every blob must hash to its digest; every
  * response is bounded (CT_IMAGE_JSON_MAX for JSON, CT_IMAGE_LAYER_MAX for
  * layers); only http(s) is spoken, plain http only for hosts the caller
- * lists; credentials are never sent to a redirect target.
+ * lists; credentials are never sent to a redirect target. What the
+ * responses mean is decided in registry_parse.c (fuzzed without a network).
  */
 #include "policy/policy.h"
+#include "policy/registry_parse.h"
 
 #include <curl/curl.h>
 #include <dirent.h>
@@ -73,80 +75,11 @@ static size_t on_header(char *p, size_t sz, size_t n, void *user)
 	return len;
 }
 
-struct ref {
-	char host[256], repo[256], tag[128], digest[80];
-};
-
-static CT_RESULT parse_ref(const char *ref, struct ref *r)
-{
-	const char *at = strstr(ref, "@sha256:");
-	const char *slash = strchr(ref, '/');
-	char rest[CT_IMAGE_REF_MAX];
-	char *colon;
-
-	memset(r, 0, sizeof(*r));
-	CT_ENSURE(strlen(ref) < sizeof(rest), CT_ERR_LIMIT, "registry: reference too long");
-	if (slash != NULL && (memchr(ref, '.', (size_t)(slash - ref)) != NULL ||
-			      memchr(ref, ':', (size_t)(slash - ref)) != NULL ||
-			      strncmp(ref, "localhost/", 10) == 0)) {
-		CT_ENSURE((size_t)(slash - ref) < sizeof(r->host), CT_ERR_LIMIT,
-			  "registry: host too long");
-		memcpy(r->host, ref, (size_t)(slash - ref));
-		ref = slash + 1;
-	} else {
-		snprintf(r->host, sizeof(r->host), "registry-1.docker.io");
-	}
-	snprintf(rest, sizeof(rest), "%.*s", at != NULL ? (int)(at - ref) : (int)strlen(ref), ref);
-	if (at != NULL)
-		snprintf(r->digest, sizeof(r->digest), "%s", at + 1);
-	colon = strrchr(rest, ':');
-	if (colon != NULL && strchr(colon, '/') == NULL) {
-		*colon = '\0';
-		CT_ENSURE(strlen(colon + 1) < sizeof(r->tag), CT_ERR_LIMIT,
-			  "registry: tag too long");
-		snprintf(r->tag, sizeof(r->tag), "%.127s", colon + 1);
-	} else if (at == NULL) {
-		snprintf(r->tag, sizeof(r->tag), "latest");
-	}
-	CT_ENSURE(strlen(rest) + 8 < sizeof(r->repo) && strlen(r->tag) + 1 < sizeof(r->tag),
-		  CT_ERR_LIMIT, "registry: repository or tag too long");
-	if (strcmp(r->host, "registry-1.docker.io") == 0 && strchr(rest, '/') == NULL)
-		snprintf(r->repo, sizeof(r->repo), "library/%.240s", rest);
-	else
-		snprintf(r->repo, sizeof(r->repo), "%.250s", rest);
-	for (const char *c = r->repo; *c != '\0'; c++)
-		CT_ENSURE(strchr("abcdefghijklmnopqrstuvwxyz0123456789._-/", *c) != NULL,
-			  CT_ERR_USAGE, "registry: repository '%s': invalid character", r->repo);
-	for (const char *c = r->tag; *c != '\0'; c++)
-		CT_ENSURE(strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				 "0123456789._-", *c) != NULL,
-			  CT_ERR_USAGE, "registry: tag '%s': invalid character", r->tag);
-	return CT_OK;
-}
-
 struct client {
 	CURL *c;
 	const char *scheme;
-	char token[4096];
+	char token[CT_REGISTRY_TOKEN_MAX];
 };
-
-/* Extracts key="value" from a WWW-Authenticate Bearer challenge. */
-static bool challenge_param(const char *h, const char *key, char *out, size_t n)
-{
-	char pat[64];
-	const char *p, *e;
-	snprintf(pat, sizeof(pat), "%s=\"", key);
-	p = strstr(h, pat);
-	if (p == NULL)
-		return false;
-	p += strlen(pat);
-	e = strchr(p, '"');
-	if (e == NULL || (size_t)(e - p) >= n)
-		return false;
-	memcpy(out, p, (size_t)(e - p));
-	out[e - p] = '\0';
-	return true;
-}
 
 static CT_RESULT get(struct client *cl, const char *url, struct sink *s, long *status,
 		     bool send_accept)
@@ -186,25 +119,18 @@ static CT_RESULT get(struct client *cl, const char *url, struct sink *s, long *s
 /* Fetches a bearer token for the challenge in s->auth. */
 static CT_RESULT fetch_token(struct client *cl, const char *challenge)
 {
-	char realm[1024], service[256] = "", scope[512] = "", url[2048];
+	struct ct_registry_challenge ch;
+	char url[2048];
 	struct ct_buf b;
 	struct sink s;
 	long status = 0;
-	json_t *j = NULL, *t;
-	json_error_t jerr;
 	ct_result res = CT_OK;
 	char *es = NULL, *esc = NULL;
 
-	CT_ENSURE(strncasecmp(challenge + strspn(challenge, " "), "Bearer ", 7) == 0 &&
-			  challenge_param(challenge, "realm", realm, sizeof(realm)),
-		  CT_ERR_PROTO, "registry: unsupported auth challenge '%s'", challenge);
-	challenge_param(challenge, "service", service, sizeof(service));
-	challenge_param(challenge, "scope", scope, sizeof(scope));
-	CT_ENSURE(strncmp(realm, "https://", 8) == 0 || strncmp(realm, "http://", 7) == 0,
-		  CT_ERR_PROTO, "registry: token realm '%s' is not http(s)", realm);
-	es = curl_easy_escape(cl->c, service, 0);
-	esc = curl_easy_escape(cl->c, scope, 0);
-	snprintf(url, sizeof(url), "%s?service=%s&scope=%s", realm, es != NULL ? es : "",
+	CT_GUARD(ct_registry_challenge_parse(challenge, &ch));
+	es = curl_easy_escape(cl->c, ch.service, 0);
+	esc = curl_easy_escape(cl->c, ch.scope, 0);
+	snprintf(url, sizeof(url), "%s?service=%s&scope=%s", ch.realm, es != NULL ? es : "",
 		 esc != NULL ? esc : "");
 	curl_free(es);
 	curl_free(esc);
@@ -215,23 +141,17 @@ static CT_RESULT fetch_token(struct client *cl, const char *challenge)
 	cl->token[0] = '\0';
 	CT_TRY(get(cl, url, &s, &status, false));
 	CT_TRY_ENSURE(status == 200, CT_ERR_IO, "registry: token service %s: HTTP %ld",
-		      realm, status);
-	j = json_loadb((const char *)b.data, b.len, 0, &jerr);
-	t = json_object_get(j, "token");
-	if (!json_is_string(t))
-		t = json_object_get(j, "access_token");
-	CT_TRY_ENSURE(json_is_string(t) && json_string_length(t) < sizeof(cl->token) &&
-			      strpbrk(json_string_value(t), "\r\n") == NULL,
-		      CT_ERR_PROTO, "registry: token service %s: no usable token", realm);
-	snprintf(cl->token, sizeof(cl->token), "%s", json_string_value(t));
+		      ch.realm, status);
+	res = ct_registry_token_parse(ct_buf_span(&b), cl->token, sizeof(cl->token));
+	if (!ct_ok(res))
+		res = ct_error_prefix("registry: token service %s", ch.realm);
 out:
-	json_decref(j);
 	ct_buf_dispose(&b);
 	return res;
 }
 
 /* GET with one bearer retry; the body goes to buf or file; md gets it too. */
-static CT_RESULT fetch(struct client *cl, const struct ref *r, const char *kind,
+static CT_RESULT fetch(struct client *cl, const struct ct_registry_ref *r, const char *kind,
 		       const char *what, struct ct_buf *buf, FILE *file, size_t max,
 		       EVP_MD_CTX *md)
 {
@@ -286,15 +206,7 @@ static CT_RESULT sha256_hex(struct ct_span d, char out[72])
 	return CT_OK;
 }
 
-static CT_RESULT valid_digest(const char *d)
-{
-	CT_ENSURE(d != NULL && strncmp(d, "sha256:", 7) == 0 &&
-			  strspn(d + 7, "0123456789abcdef") == 64 && d[71] == '\0',
-		  CT_ERR_PROTO, "registry: digest '%s': want sha256:<64 hex>", d != NULL ? d : "");
-	return CT_OK;
-}
-
-static CT_RESULT pull(struct client *cl, const struct ref *r, const char *refstr,
+static CT_RESULT pull(struct client *cl, const struct ct_registry_ref *r, const char *refstr,
 		      const char *dir, json_t **out)
 {
 	struct ct_buf m;
@@ -311,9 +223,11 @@ static CT_RESULT pull(struct client *cl, const struct ref *r, const char *refstr
 	CT_TRY_ENSURE(r->digest[0] == '\0' || strcmp(got, r->digest) == 0, CT_ERR_PROTO,
 		      "registry: %s: manifest hashes to %s, not the pinned %s", refstr, got,
 		      r->digest);
-	man = json_loadb((const char *)m.data, m.len, 0, NULL);
-	CT_TRY_ENSURE(json_is_object(man), CT_ERR_PROTO, "registry: %s: manifest is not "
-		      "a JSON object", refstr);
+	res = ct_registry_manifest_parse(ct_buf_span(&m), &man);
+	if (!ct_ok(res)) {
+		res = ct_error_prefix("%s", refstr);
+		goto out;
+	}
 	CT_TRY(write_blob(dir, got, ct_buf_span(&m)));
 	{
 		/* The layout's index names the top manifest as the reference. */
@@ -325,54 +239,50 @@ static CT_RESULT pull(struct client *cl, const struct ref *r, const char *refstr
 				"digest", got, "size", (json_int_t)m.len, "annotations",
 				"org.opencontainers.image.ref.name", refstr);
 	}
-	if (json_object_get(man, "manifests") != NULL) {
-		json_t *ms = json_object_get(man, "manifests"), *pick = NULL;
+	if (ct_registry_manifest_is_index(man)) {
 		const char *d;
-		for (size_t i = 0; i < json_array_size(ms) && pick == NULL; i++) {
-			json_t *pl = json_object_get(json_array_get(ms, i), "platform");
-			if (json_is_string(json_object_get(pl, "os")) &&
-			    strcmp(json_string_value(json_object_get(pl, "os")), "linux") == 0 &&
-			    json_is_string(json_object_get(pl, "architecture")) &&
-			    strcmp(json_string_value(json_object_get(pl, "architecture")), "amd64") == 0)
-				pick = json_array_get(ms, i);
+		res = ct_registry_index_pick(man, &d);
+		if (!ct_ok(res)) {
+			res = ct_error_prefix("%s", refstr);
+			goto out;
 		}
-		CT_TRY_ENSURE(pick != NULL, CT_ERR_USAGE, "registry: %s: no linux/amd64 "
-			      "image", refstr);
-		d = json_string_value(json_object_get(pick, "digest"));
-		CT_TRY(valid_digest(d));
 		CT_TRY(fetch(cl, r, "manifests", d, &m, NULL, CT_IMAGE_JSON_MAX, NULL));
 		CT_TRY(sha256_hex(ct_buf_span(&m), got));
 		CT_TRY_ENSURE(strcmp(got, d) == 0, CT_ERR_PROTO, "registry: %s: manifest %s "
 			      "hashes to %s", refstr, d, got);
 		CT_TRY(write_blob(dir, got, ct_buf_span(&m)));
-		json_decref(man);
-		man = json_loadb((const char *)m.data, m.len, 0, NULL);
-		CT_TRY_ENSURE(json_is_object(man), CT_ERR_PROTO, "registry: %s: manifest "
-			      "is not a JSON object", refstr);
+		json_decref(man); /* d pointed into it: not used below */
+		man = NULL;
+		res = ct_registry_manifest_parse(ct_buf_span(&m), &man);
+		if (!ct_ok(res)) {
+			res = ct_error_prefix("%s", refstr);
+			goto out;
+		}
 	}
 	{
-		json_t *layers = json_object_get(man, "layers");
-		const char *cd = json_string_value(json_object_get(
-			json_object_get(man, "config"), "digest"));
-		CT_TRY(valid_digest(cd));
-		CT_TRY_ENSURE(json_array_size(layers) <= CT_IMAGE_LAYERS_MAX, CT_ERR_LIMIT,
-			      "registry: %s: too many layers", refstr);
-		CT_TRY(fetch(cl, r, "blobs", cd, &m, NULL, CT_IMAGE_JSON_MAX, NULL));
-		CT_TRY(write_blob(dir, cd, ct_buf_span(&m)));
-		for (size_t i = 0; i < json_array_size(layers); i++) {
-			const char *ld = json_string_value(json_object_get(
-				json_array_get(layers, i), "digest"));
+		struct ct_registry_blobs *bl = ct_calloc(1, sizeof(*bl));
+		CT_TRY_ENSURE(bl != NULL, CT_ERR_NOMEM, "out of memory");
+		res = ct_registry_manifest_blobs(man, bl);
+		if (!ct_ok(res))
+			res = ct_error_prefix("%s", refstr);
+		if (ct_ok(res))
+			res = fetch(cl, r, "blobs", bl->config, &m, NULL, CT_IMAGE_JSON_MAX, NULL);
+		if (ct_ok(res))
+			res = write_blob(dir, bl->config, ct_buf_span(&m));
+		for (size_t i = 0; ct_ok(res) && i < bl->n_layers; i++) {
 			FILE *f;
-			CT_TRY(valid_digest(ld));
-			snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, ld + 7);
+			snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, bl->layers[i] + 7);
 			f = fopen(path, "w+");
-			CT_TRY_ENSURE(f != NULL, CT_ERR_IO, "registry: %s: %s", path,
-				      strerror(errno));
-			res = fetch(cl, r, "blobs", ld, NULL, f, CT_IMAGE_LAYER_MAX, NULL);
+			if (f == NULL) {
+				res = CT_FAIL(CT_ERR_IO, "registry: %s: %s", path, strerror(errno));
+				break;
+			}
+			res = fetch(cl, r, "blobs", bl->layers[i], NULL, f, CT_IMAGE_LAYER_MAX, NULL);
 			if (fclose(f) != 0 && ct_ok(res))
 				res = CT_FAIL(CT_ERR_IO, "registry: %s: write failed", path);
-			CT_TRY(res);
 		}
+		free(bl);
+		CT_TRY(res);
 	}
 	snprintf(path, sizeof(path), "%s/index.json", dir);
 	{
@@ -426,13 +336,13 @@ static void rm_tree(const char *dir)
 CT_RESULT ct_registry_pull(const char *ref, const char *plain_http_hosts,
 			   json_t **out)
 {
-	struct ref r;
+	struct ct_registry_ref r;
 	struct client cl;
 	char dir[] = "/tmp/ct-registry-XXXXXX", blobs[64];
 	ct_result res = CT_OK;
 
 	*out = NULL;
-	CT_GUARD(parse_ref(ref, &r));
+	CT_GUARD(ct_registry_ref_parse(ref, &r));
 	memset(&cl, 0, sizeof(cl));
 	cl.scheme = "https";
 	if (plain_http_hosts != NULL) {
