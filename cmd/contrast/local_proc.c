@@ -156,8 +156,19 @@ static CT_RESULT start_child(const char *workdir, const char *name,
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
-		if (detach)
+		if (detach) {
+			/* The child records itself: even if `up` is killed right
+			 * after fork, nothing it started goes unrecorded. */
+			struct local_proc self = { .pid = getpid() };
+			char state;
 			setsid();
+			snprintf(self.name, sizeof(self.name), "%s", name);
+			if (!read_stat(self.pid, &self.start_time, &state) ||
+			    !ct_ok(write_record(workdir, &self))) {
+				dprintf(2, "contrast local: cannot record %s\n", name);
+				_exit(127);
+			}
+		}
 		dup2(nullfd, 0);
 		dup2(logfd, 1);
 		dup2(logfd, 2);
