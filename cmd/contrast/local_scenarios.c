@@ -5,9 +5,10 @@
  *   tampered-pod       one more replica whose initdata carries a policy
  *                      the manifest does not list: the Coordinator refuses
  *                      to certify it.
- *   edited-pod         one more replica whose pod spec was edited after
- *                      `generate` (a container argument added): the
- *                      enforcer refuses its CreateContainer request.
+ *   edited-pod         the YAML is edited after `generate` (an environment
+ *                      variable added to a container, the annotation kept)
+ *                      and one more replica starts from it: the enforcer
+ *                      refuses its CreateContainer request.
  *   wrong-measurement  one more replica launched from another VM image
  *                      (launch measurement): the Coordinator refuses it.
  *   lying-host         one more replica whose VM the host launched with the
@@ -100,31 +101,6 @@ static CT_RESULT tampered_pod(struct local_ctx *x, struct local_replica *t)
 	return expect_refused(x, r, what, NULL, "init container contrast-initializer failed");
 }
 
-static CT_RESULT edited_pod(struct local_ctx *x, struct local_replica *t)
-{
-	json_t *c = json_array_get(json_object_get(t->pod->spec, "containers"), 0);
-	json_t *args = json_object_get(c, "args"), *saved;
-	struct local_replica *r;
-	char what[LOCAL_NAME_MAX + 96];
-	ct_result res;
-
-	CT_ENSURE(c != NULL, CT_ERR_USAGE, "%s: no container to edit", t->pod->where);
-	CT_GUARD(local_pods_add_replica(x, t->pod, &r));
-	/* The pod spec as the runtime sees it, edited after generate. */
-	saved = args != NULL ? json_deep_copy(args) : NULL;
-	if (args == NULL)
-		json_object_set_new(c, "args", args = json_array());
-	json_array_append_new(args, json_string("--edited-after-generate"));
-	snprintf(what, sizeof(what), "edited pod %s (argument added to container %s after "
-		 "generate)", r->name, json_string_value(json_object_get(c, "name")));
-	res = expect_refused(x, r, what, NULL, "enforcer");
-	if (saved != NULL)
-		json_object_set_new(c, "args", saved);
-	else
-		json_object_del(c, "args");
-	return res;
-}
-
 static CT_RESULT wrong_measurement(struct local_ctx *x, struct local_replica *t)
 {
 	char m[97], what[LOCAL_NAME_MAX + 64];
@@ -191,9 +167,11 @@ static CT_RESULT recover(struct local_ctx *x)
 	return rolling_restart(x, "rolling restart after recovery (new mesh CA)");
 }
 
-/* Adds env CONTRAST_LOCAL_UPDATE=2 to the first container of t's pod in its
- * deployment file and writes it back. */
-static CT_RESULT edit_deployment(struct local_ctx *x, struct local_replica *t)
+/* Adds the environment variable `var` (e.g. "{name: X, value: \"1\"}") to
+ * the first container of t's pod in its deployment file, as a user editing
+ * the YAML would. */
+static CT_RESULT edit_deployment(struct local_ctx *x, struct local_replica *t,
+				 const char *var_yaml)
 {
 	struct ct_k8s_set s;
 	struct ct_buf out;
@@ -213,8 +191,7 @@ static CT_RESULT edit_deployment(struct local_ctx *x, struct local_replica *t)
 		struct fy_node *cs = spec ? fy_node_mapping_lookup_by_string(spec, "containers", FY_NT) : NULL;
 		struct fy_node *c = cs ? fy_node_sequence_get_by_index(cs, 0) : NULL;
 		struct fy_node *env = c ? fy_node_mapping_lookup_by_string(c, "env", FY_NT) : NULL;
-		struct fy_node *var = fy_node_build_from_string(
-			fyd, "{name: CONTRAST_LOCAL_UPDATE, value: \"2\"}", FY_NT);
+		struct fy_node *var = fy_node_build_from_string(fyd, var_yaml, FY_NT);
 		if (c == NULL || var == NULL) {
 			res = CT_FAIL(CT_ERR_USAGE, "%s: cannot edit its first container", p->where);
 		} else if (env == NULL) {
@@ -237,11 +214,24 @@ static CT_RESULT edit_deployment(struct local_ctx *x, struct local_replica *t)
 	return res;
 }
 
+static CT_RESULT edited_pod(struct local_ctx *x, struct local_replica *t)
+{
+	char what[LOCAL_NAME_MAX * 2 + 96];
+	struct local_replica *r;
+
+	CT_GUARD(edit_deployment(x, t, "{name: DEBUG_SHELL, value: \"1\"}"));
+	CT_GUARD(local_pods_reload(x));
+	CT_GUARD(local_pods_add_replica(x, t->pod, &r));
+	snprintf(what, sizeof(what), "edited pod %s (env DEBUG_SHELL=1 added to the YAML of "
+		 "%s after generate)", r->name, t->pod->name);
+	return expect_refused(x, r, what, NULL, "enforcer");
+}
+
 static CT_RESULT update(struct local_ctx *x, struct local_replica *t)
 {
 	char what[LOCAL_NAME_MAX + 96];
 
-	CT_GUARD(edit_deployment(x, t));
+	CT_GUARD(edit_deployment(x, t, "{name: CONTRAST_LOCAL_UPDATE, value: \"2\"}"));
 	snprintf(what, sizeof(what), "deployment edited (%s: env CONTRAST_LOCAL_UPDATE=2)",
 		 t->pod->name);
 	event(x, true, what, "contrast generate again");

@@ -121,7 +121,7 @@ scenario() { # name, expected text in the refusal / event
 	quiet "$C" local down --workdir "$W"
 }
 scenario tampered-pod "HOSTDATA is not a policy of the active manifest"
-scenario edited-pod "enforcer: CreateContainerRequest for container store denied: OCI.Process.Args"
+scenario edited-pod "enforcer: CreateContainerRequest for container store denied: OCI.Process.Env"
 scenario wrong-measurement "measurement mismatch"
 scenario lying-host "agent: the initdata's hash"
 scenario recover "3 of 3 pods admitted again"
