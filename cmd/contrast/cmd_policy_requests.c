@@ -11,20 +11,19 @@
 #include "cli.h"
 
 #include "base/base.h"
+#include "gen_inputs.h"
 #include "policy/policy.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define CONFIG_FILES_MAX 64
 #define REPLICA_MAX 100000u
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: contrast policy requests [--settings FILE] [--image-store DIR]"
-		   "\n       [--config-file FILE]... [--cache FILE] [--pod NAME] "
-		   "[--replica N]\n       [--name POD] [--namespace NS] "
+	fprintf(f, "usage: contrast policy requests " GEN_INPUTS_USAGE "\n"
+		   "       [--pod NAME] [--replica N] [--name POD] [--namespace NS] "
 		   "[--pod-ip IP] [--cases] FILE.yaml\n"
 		   "  Prints the agent requests (CreateSandbox, then CreateContainer "
 		   "for the pause\n  container and every container) that start one "
@@ -80,40 +79,29 @@ static json_t *as_cases(const json_t *reqs)
 
 int ct_cli_policy_requests(int argc, char **argv)
 {
-	const char *settings = NULL, *store = NULL, *cache = NULL, *file = NULL;
+	const char *file = NULL;
 	const char *pod_name = NULL, *name = NULL, *ns = NULL, *ip = "10.244.0.2";
-	const char *configs[CONFIG_FILES_MAX];
-	size_t nconfigs = 0;
 	unsigned replica = 0;
 	bool cases = false;
-	struct ct_k8s_set set;
-	struct ct_image_source *src = NULL;
-	struct ct_policy_gen g = { NULL, NULL, NULL };
+	struct gen_inputs in;
 	const struct ct_k8s_pod *pod;
 	struct ct_buf sname;
 	json_t *reqs = NULL, *shown = NULL;
 	char *js = NULL;
-	int rc = CT_EXIT_USAGE;
+	int rc = CT_EXIT_USAGE, took;
 
+	gen_inputs_init(&in);
+	ct_buf_init(&sname, 512);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		bool has = i + 1 < argc;
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+		if ((took = gen_inputs_option(&in, "contrast policy requests", argc, argv, &i)) != 0) {
+			if (took < 0)
+				goto out;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout);
-			return CT_EXIT_OK;
-		} else if (strcmp(a, "--settings") == 0 && has) {
-			settings = argv[++i];
-		} else if (strcmp(a, "--image-store") == 0 && has) {
-			store = argv[++i];
-		} else if (strcmp(a, "--cache") == 0 && has) {
-			cache = argv[++i];
-		} else if (strcmp(a, "--config-file") == 0 && has) {
-			if (nconfigs == CONFIG_FILES_MAX) {
-				fprintf(stderr, "contrast policy requests: more than "
-						"%d --config-file\n", CONFIG_FILES_MAX);
-				return CT_EXIT_USAGE;
-			}
-			configs[nconfigs++] = argv[++i];
+			rc = CT_EXIT_OK;
+			goto out;
 		} else if (strcmp(a, "--pod") == 0 && has) {
 			pod_name = argv[++i];
 		} else if (strcmp(a, "--name") == 0 && has) {
@@ -127,7 +115,7 @@ int ct_cli_policy_requests(int argc, char **argv)
 			if (!ct_ok(ct_parse_u64(argv[++i], REPLICA_MAX, &v))) {
 				fprintf(stderr, "contrast policy requests: --replica: "
 						"want 0-%u\n", REPLICA_MAX);
-				return CT_EXIT_USAGE;
+				goto out;
 			}
 			replica = (unsigned)v;
 		} else if (strcmp(a, "--cases") == 0) {
@@ -136,32 +124,23 @@ int ct_cli_policy_requests(int argc, char **argv)
 			fprintf(stderr, "contrast policy requests: unknown or incomplete "
 					"option '%s'\n", a);
 			usage(stderr);
-			return CT_EXIT_USAGE;
+			goto out;
 		} else if (file == NULL) {
 			file = a;
 		} else {
 			fprintf(stderr, "contrast policy requests: one FILE.yaml only\n");
-			return CT_EXIT_USAGE;
+			goto out;
 		}
 	}
 	if (file == NULL) {
 		usage(stderr);
-		return CT_EXIT_USAGE;
+		goto out;
 	}
-	ct_k8s_set_init(&set);
-	ct_buf_init(&sname, 512);
-	if (!ct_ok(ct_policy_settings_load(settings, &g.settings)) ||
-	    !ct_ok(ct_image_source_new(store, cache, &src)) ||
-	    !ct_ok(ct_k8s_load_file(&set, file, false)))
+	if (!ct_ok(gen_inputs_load(&in, file)))
 		goto fail;
-	for (size_t i = 0; i < nconfigs; i++)
-		if (!ct_ok(ct_k8s_load_file(&set, configs[i], true)))
-			goto fail;
-	pod = pick(&set, file, pod_name);
+	pod = pick(&in.set, file, pod_name);
 	if (pod == NULL)
 		goto out;
-	g.images = src;
-	g.set = &set;
 	if (name == NULL) {
 		if (!ct_ok(ct_policy_replica_name(pod, replica, &sname)))
 			goto fail;
@@ -169,7 +148,7 @@ int ct_cli_policy_requests(int argc, char **argv)
 	}
 	if (ns == NULL)
 		ns = pod->ns[0] != '\0' ? pod->ns : "default";
-	if (!ct_ok(ct_policy_agent_requests(&g, pod, name, ns, ip, &reqs)))
+	if (!ct_ok(ct_policy_agent_requests(&in.g, pod, name, ns, ip, &reqs)))
 		goto fail;
 	shown = cases ? as_cases(reqs) : json_incref(reqs);
 	js = shown != NULL ? json_dumps(shown, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
@@ -179,7 +158,7 @@ int ct_cli_policy_requests(int argc, char **argv)
 		goto out;
 	}
 	printf("%s\n", js);
-	if (!ct_ok(ct_image_source_save(src)))
+	if (!ct_ok(ct_image_source_save(in.src)))
 		goto fail;
 	rc = fflush(stdout) == 0 ? CT_EXIT_OK : CT_EXIT_FAILED;
 	goto out;
@@ -189,9 +168,7 @@ out:
 	free(js);
 	json_decref(shown);
 	json_decref(reqs);
-	json_decref(g.settings);
-	ct_image_source_free(src);
-	ct_k8s_set_dispose(&set);
+	gen_inputs_dispose(&in);
 	ct_buf_dispose(&sname);
 	return rc;
 }
