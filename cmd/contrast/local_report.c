@@ -71,20 +71,16 @@ void local_probe_traffic(struct local_ctx *x)
 				continue;
 			snprintf(url, sizeof(url), "https://%s:%u/whoami", r->ip, c->port);
 			snprintf(tls, sizeof(tls), "%s/contrast/tls-config", peer->dir);
-			if (snprintf(name, sizeof(name), "probe-%s-%s", r->name, c->name) >=
-			    (int)sizeof(name))
-				continue;
-			if (call(x, name, tls, url, false))
-				x->probes_ok++;
-			else
-				x->probes_failed++;
-			if (snprintf(name, sizeof(name), "probe-%s-%s-anon", r->name, c->name) >=
-			    (int)sizeof(name))
-				continue;
-			if (call(x, name, tls, url, true))
-				x->anonymous_served++;
-			else
-				x->anonymous_refused++;
+			for (int anonymous = 0; anonymous < 2; anonymous++) {
+				if (snprintf(name, sizeof(name), "probe-%s-%s%s", r->name, c->name,
+					     anonymous ? "-anon" : "") >= (int)sizeof(name))
+					continue;
+				bool served = call(x, name, tls, url, anonymous);
+				unsigned *count = anonymous
+					? (served ? &x->anonymous_served : &x->anonymous_refused)
+					: (served ? &x->probes_ok : &x->probes_failed);
+				(*count)++;
+			}
 		}
 	}
 }
