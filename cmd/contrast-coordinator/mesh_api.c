@@ -220,7 +220,7 @@ static CT_RESULT handle_cert(void *arg, const struct ct_http_request *req,
 		    pol->hex, pol->n_sans,
 		    out.has_workload_secret ? ", workload secret" : "");
 out:
-	ct_coord_observe(c, "meshapi", ct_coord_now_us() - t0);
+	ct_coord_observe(c, "api=\"meshapi\"", ct_coord_now_us() - t0);
 	if (claims != NULL)
 		mesh_claims_dispose(claims);
 	free(claims);
@@ -270,7 +270,7 @@ static CT_RESULT handle_recover(void *arg, const struct ct_http_request *req,
 	ct_log_info("mesh: %s: handed the state to a peer Coordinator (policy "
 		    "%.16s...)", req->peer_addr ? req->peer_addr : "?", pol->hex);
 out:
-	ct_coord_observe(c, "peerrecover", ct_coord_now_us() - t0);
+	ct_coord_observe(c, "api=\"peer_recover\"", ct_coord_now_us() - t0);
 	json_decref(body);
 	ct_meshapi_recover_response_dispose(&out);
 	return res;

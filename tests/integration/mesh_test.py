@@ -16,7 +16,7 @@ on their readiness lines, never sleep. Checks:
 - after a manifest update new pods get the new mesh CA, old leaves still
   verify against the root CA, workload secrets are unchanged;
 - after a restart + `contrast recover`, workload secrets are unchanged;
-- load: 200 initializers, 32 at a time, all admitted.
+- load: 200 initializers at once, all admitted.
 
 Usage: mesh_test.py BUILD_ROOT. Prints TAP. Standard library + openssl CLI.
 """
@@ -54,7 +54,7 @@ N = 0
 FAILED = 0
 READY_TIMEOUT = 30
 LOAD_PODS = int(os.environ.get("CT_MESH_LOAD_PODS", "200"))
-LOAD_PARALLEL = int(os.environ.get("CT_MESH_LOAD_PARALLEL", "32"))
+LOAD_PARALLEL = int(os.environ.get("CT_MESH_LOAD_PARALLEL", str(LOAD_PODS)))
 GOOD_TCB = "3:0:14:210"
 OLD_TCB = "3:0:7:210"
 
@@ -583,6 +583,17 @@ def main():
     m = re.search(r"contrast_meshapi_certificates_issued_total (\d+)", text)
     tap(m is not None and int(m.group(1)) >= LOAD_PODS,
         "issued certificates counted in /metrics", text[-800:])
+    # Prometheus text format: every sample is NAME[{k="v",...}] VALUE.
+    sample = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"'
+                        r'(,[a-zA-Z_][a-zA-Z0-9_]*="[^"]*")*\})? -?[0-9]+$')
+    bad = [ln for ln in text.splitlines() if ln and not ln.startswith("#") and
+           not sample.match(ln)]
+    m = re.search(r'contrast_coordinator_request_duration_us_count\{api="meshapi"\} (\d+)',
+                  text)
+    tap(not bad and m is not None and int(m.group(1)) >= LOAD_PODS and
+        'contrast_coordinator_request_duration_us_count{api="peer_recover"}' in text,
+        "mesh API latencies in /metrics, labelled by api, valid exposition format",
+        "\n".join(bad) or text[-800:])
     return 0
 
 
