@@ -186,6 +186,43 @@ static void replayed_old_nonce_refused(void **state)
 	EVP_PKEY_free(replay_key);
 }
 
+/*
+ * The mutual direction: a client (a pod) that replays a certificate whose
+ * evidence was made for an earlier server nonce is refused by the server.
+ */
+static void client_replaying_old_nonce_refused(void **state)
+{
+	uint8_t old_nonce[CT_ATLS_NONCE_LEN], nonce[CT_ATLS_NONCE_LEN];
+	memset(old_nonce, 9, sizeof(old_nonce));
+	memset(nonce, 3, sizeof(nonce));
+	struct ct_atls_issuer siss = fake_issuer(&server_platform);
+	struct ct_atls_issuer ciss = fake_issuer(&client_platform);
+	struct ct_atls_validator sval[1] = { fake_validator(&client_platform, "c") };
+	struct ct_atls_config scfg = { .issuer = &siss, .validators = sval,
+				       .n_validators = 1,
+				       .client_auth = CT_ATLS_CLIENT_AUTH_ATTESTED };
+	struct pair p;
+	struct ct_buf alpn;
+	make_ctxs(&p, &scfg, NULL);
+	/* A plain OpenSSL client: sends a nonce, then the stale certificate. */
+	assert_ct_ok(ct_atls_cert_make(&ciss, old_nonce, NULL, &replay_cert,
+				       &replay_key));
+	assert_int_equal(SSL_CTX_use_cert_and_key(p.cctx, replay_cert, replay_key,
+						  NULL, 1), 1);
+	ct_buf_init(&alpn, 1024);
+	assert_ct_ok(ct_atls_alpn_build(&alpn, nonce));
+	assert_int_equal(SSL_CTX_set_alpn_protos(p.cctx, alpn.data,
+						 (unsigned int)alpn.len), 0);
+	ct_buf_dispose(&alpn);
+	run(&p, NULL);
+	assert_int_equal(p.s_ret, -1);
+	assert_null(ct_atls_conn_peer(p.s));
+	assert_non_null(strstr(ct_atls_conn_error(p.s), "REPORT_DATA mismatch"));
+	done(&p);
+	X509_free(replay_cert);
+	EVP_PKEY_free(replay_key);
+}
+
 static void plain_certificate_without_evidence_refused(void **state)
 {
 	struct ct_atls_validator vals[1] = { fake_validator(&server_platform, "t") };
@@ -543,6 +580,7 @@ int main(void)
 		cmocka_unit_test(foreign_platform_refused_with_reasons),
 		cmocka_unit_test(wrong_report_data_refused),
 		cmocka_unit_test(replayed_old_nonce_refused),
+		cmocka_unit_test(client_replaying_old_nonce_refused),
 		cmocka_unit_test(plain_certificate_without_evidence_refused),
 		cmocka_unit_test(mutual_mode_both_attest),
 		cmocka_unit_test(mutual_mode_survives_hello_retry),
