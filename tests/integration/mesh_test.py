@@ -594,6 +594,13 @@ def main():
         'contrast_coordinator_request_duration_us_count{api="peer_recover"}' in text,
         "mesh API latencies in /metrics, labelled by api, valid exposition format",
         "\n".join(bad) or text[-800:])
+    # Secrets never reach a log: workload secrets, a pod's private key.
+    key_body = "".join(open(pod_files(pa)["key.pem"]).read().splitlines()[1:-1])
+    leaked = [n for n in os.listdir(T) if n.endswith(".log") and
+              any(x and x in open(os.path.join(T, n), errors="replace").read()
+                  for x in (sa.strip(), sb.strip(), key_body[:64]))]
+    tap(sa and sb and key_body and not leaked, "no workload secret or key in any log",
+        " ".join(leaked))
     return 0
 
 
