@@ -6,9 +6,11 @@
 
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/x509v3.h>
 
 #include "attest/evidence.h"
+#include "attest/snp_internal.h"
 #include "attest/snp_verify.h"
 #include "crypto/crypto.h"
 #include "snp_fake.h"
@@ -701,6 +703,49 @@ static void embedded_roots_pinned(void **state)
 	ct_buf_dispose(&rep);
 }
 
+/*
+ * The embedded ASK and ASVK of every product are AMD's (pinned by the
+ * SHA-256 in testdata/snp/README.md) and each is signed by its own
+ * product's ARK and by no other: the VLEK path (ARK -> ASVK -> VLEK) has
+ * no real VLEK-signed vector, so this is what shows its intermediates
+ * chain to AMD's roots (the synthetic vlek_signed_report covers the rest).
+ */
+static void embedded_intermediates_pinned(void **state)
+{
+	static const struct {
+		const char *ask, *asvk;
+	} pins[3] = {
+		{ "67d303bd3905fd38db8b20e0793699870e7fa612eaad5dec358293fd8c0bac1b",
+		  "c5e081f59b7efab1fe2f8b505e159704e72f29cab7ef7cf628a05a42439082f5" },
+		{ "5464738c1546aed5f2cecf1dc98c5c960a92e8913238a61711bc90ec6e828521",
+		  "197e610743a917d6b9bb982a5a9226ccc0a15b611be0619e626aca9151457372" },
+		{ "5b77ef5fe7a7a004fd9032668fba9d0fda22f88c4442069a479636a6ae3b3185",
+		  "104e10a8bd060a3c20a434261a57d0588fd65a88915b4f65b08bdecaf8df1a3c" },
+	};
+	for (int k = 0; k < 3; k++) {
+		X509 *im[2] = { verifier->ask[k], verifier->asvk[k] };
+		const char *pin[2] = { pins[k].ask, pins[k].asvk };
+		for (int j = 0; j < 2; j++) {
+			assert_non_null(im[j]);
+			struct ct_buf der;
+			ct_buf_init(&der, CT_X509_MAX_BYTES);
+			assert_ct_ok(ct_x509_to_der(&der, im[j]));
+			uint8_t d[32];
+			char hex[65];
+			assert_ct_ok(ct_sha256(d, ct_buf_span(&der)));
+			ct_hex_format(hex, d, 32);
+			assert_string_equal(hex, pin[j]);
+			ct_buf_dispose(&der);
+			for (int a = 0; a < 3; a++) {
+				EVP_PKEY *pk = X509_get0_pubkey(verifier->ark[a]);
+				assert_non_null(pk);
+				assert_int_equal(X509_verify(im[j], pk) == 1, a == k);
+				ERR_clear_error();
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -717,6 +762,7 @@ int main(void)
 		cmocka_unit_test(turin_v5_with_custom_root),
 		cmocka_unit_test(vlek_signed_report),
 		cmocka_unit_test(embedded_roots_pinned),
+		cmocka_unit_test(embedded_intermediates_pinned),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
