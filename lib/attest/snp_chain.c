@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -174,6 +175,18 @@ static void window(X509 *c, time_t *lo, time_t *hi)
 		*hi = na;
 }
 
+/* An ASN1_TIME as seconds since the epoch. */
+static bool asn1_time(const ASN1_TIME *t, time_t *out)
+{
+	struct tm tm;
+	if (ASN1_TIME_to_tm(t, &tm) != 1) {
+		ERR_clear_error();
+		return false;
+	}
+	*out = timegm(&tm);
+	return true;
+}
+
 static bool check_crl(struct ct_snp_findings *f, X509_CRL *crl, X509 *root,
 		      X509 *ask, time_t at)
 {
@@ -185,10 +198,27 @@ static bool check_crl(struct ct_snp_findings *f, X509_CRL *crl, X509 *root,
 				    "is not signed by the ARK");
 		return false;
 	}
+	/* thisUpdate after `at`: not issued yet; nextUpdate before: stale. */
+	const ASN1_TIME *last = X509_CRL_get0_lastUpdate(crl);
 	const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
-	if (next != NULL && X509_cmp_time(next, &at) < 0) {
-		ct_snp_findings_add(f, "snp: crl: expired (nextUpdate before "
-				    "%s)", tat);
+	time_t tl, tn;
+	if (last == NULL || !asn1_time(last, &tl)) {
+		ct_snp_findings_add(f, "snp: crl: thisUpdate unreadable");
+		return false;
+	}
+	if (tl > at) {
+		char t1[21];
+		ct_time_format_rfc3339(t1, tl);
+		ct_snp_findings_add(f, "snp: crl: not yet valid: thisUpdate "
+				    "%s, want at or before %s", t1, tat);
+		return false;
+	}
+	if (next != NULL && (!asn1_time(next, &tn) || tn < at)) {
+		char t2[21] = "unreadable";
+		if (asn1_time(next, &tn))
+			ct_time_format_rfc3339(t2, tn);
+		ct_snp_findings_add(f, "snp: crl: expired: nextUpdate %s, "
+				    "want at or after %s", t2, tat);
 		return false;
 	}
 	X509_REVOKED *rev = NULL;

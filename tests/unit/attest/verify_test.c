@@ -613,6 +613,24 @@ static void turin_v5_with_custom_root(void **state)
 	assert_ct_err(ct_snp_verify(sim, &res, ct_span_make(r, sizeof(r)), &co),
 		      CT_ERR_CRYPTO);
 	assert_finding("snp: crl: signature invalid");
+	/* Stale (nextUpdate 2021) and not yet issued (thisUpdate 2030). */
+	t = ASN1_TIME_set(NULL, 1609459200);
+	X509_CRL_set1_nextUpdate(crl, t);
+	assert_true(X509_CRL_sign(crl, fk.ark_key, EVP_sha384()) > 0);
+	assert_ct_err(ct_snp_verify(sim, &res, ct_span_make(r, sizeof(r)), &co),
+		      CT_ERR_CRYPTO);
+	assert_finding("snp: crl: expired: nextUpdate 2021-01-01T00:00:00Z, "
+		       "want at or after 2026-06-01T00:00:00Z");
+	ASN1_TIME_set(t, 1893456000);
+	X509_CRL_set1_lastUpdate(crl, t);
+	ASN1_TIME_set(t, 2208988800);
+	X509_CRL_set1_nextUpdate(crl, t);
+	assert_true(X509_CRL_sign(crl, fk.ark_key, EVP_sha384()) > 0);
+	assert_ct_err(ct_snp_verify(sim, &res, ct_span_make(r, sizeof(r)), &co),
+		      CT_ERR_CRYPTO);
+	assert_finding("snp: crl: not yet valid: thisUpdate 2030-01-01T00:00:00Z, "
+		       "want at or before 2026-06-01T00:00:00Z");
+	ASN1_TIME_free(t);
 	X509_CRL_free(crl);
 
 	OPENSSL_free(dl);
