@@ -4,7 +4,8 @@
 # (offline, from the image store tests/data/oci) makes the policy and
 # `contrast policy check` runs that directory's testcases.json against it.
 # Every case must get its expected decision. The same for our own cases
-# (tests/data/policy/own: pod.yaml + settings.json -> testcases.json).
+# (tests/data/policy/own: pod.yaml + settings.json -> testcases.json;
+# tests/data/policy/own-host: privileged, hostPath, seccomp).
 # Exit 77 (skip) while the generator is not built yet.
 set -u
 contrast=$1 data=$2
@@ -38,17 +39,20 @@ for cases in $(find "$data/genpolicy" -name testcases.json | sort); do
 	fi
 	n=$((n + 1))
 done
-own=$data/policy/own
-# shellcheck disable=SC2086
-if "$contrast" policy generate --settings "$own/settings.json" $store "$own/pod.yaml" \
-	>"$tmp/own.rego" 2>"$tmp/err" &&
-	"$contrast" policy check --quiet --policy "$tmp/own.rego" --cases "$own/testcases.json" >"$tmp/out" 2>&1; then
-	echo "ok   policy/own: $(tail -1 "$tmp/out")"
-else
-	echo "FAIL policy/own:"
-	sed 's/^/    /' "$tmp/err" "$tmp/out" 2>/dev/null
-	fail=$((fail + 1))
-fi
-n=$((n + 1))
+for own in "$data/policy/own" "$data/policy/own-host"; do
+	settings=
+	[ -f "$own/settings.json" ] && settings="--settings $own/settings.json"
+	# shellcheck disable=SC2086
+	if "$contrast" policy generate $settings $store "$own/pod.yaml" \
+		>"$tmp/own.rego" 2>"$tmp/err" &&
+		"$contrast" policy check --quiet --policy "$tmp/own.rego" --cases "$own/testcases.json" >"$tmp/out" 2>&1; then
+		echo "ok   ${own#"$data/"}: $(tail -1 "$tmp/out")"
+	else
+		echo "FAIL ${own#"$data/"}:"
+		sed 's/^/    /' "$tmp/err" "$tmp/out" 2>/dev/null
+		fail=$((fail + 1))
+	fi
+	n=$((n + 1))
+done
 echo "$n directories, $fail failed"
 [ "$fail" = 0 ] && [ "$n" -gt 0 ]
