@@ -5,7 +5,8 @@ OCI layout: /v2/<repo>/manifests/<tag|digest> finds the index.json entry
 named "docker.io/<repo>:<tag>" (or any blob by digest), /v2/<repo>/blobs/<d>
 serves blobs. MODE: "anon"; "bearer" (401 + WWW-Authenticate pointing to
 /token, which hands out one token); "tamper" (anon, but every layer blob is
-served with one byte flipped). Writes the chosen port to PORT_FILE and
+served with one byte flipped); "badpin" (anon, but a manifest asked for by
+digest comes with a trailing space). Writes the chosen port to PORT_FILE and
 serves until killed.
 """
 import http.server
@@ -63,6 +64,8 @@ class H(http.server.BaseHTTPRequestHandler):
                        if m["annotations"]["org.opencontainers.image.ref.name"] == want]
                 body = blob(ent[0]["digest"]) if ent else None
                 mt = ent[0]["mediaType"] if ent else ""
+            if MODE == "badpin" and body is not None and ref.startswith("sha256:"):
+                body += b" "  # same JSON, other bytes: must not match the pin
             return self.send(200, body, mt) if body is not None else self.send(404)
         if kind == "blobs":
             body = blob(ref)

@@ -2,7 +2,8 @@
 # gen_registry_test.sh CONTRAST DATA_DIR HERE - registry pulls against a
 # local registry (gen_registry_server.py on 127.0.0.1): anonymous and
 # bearer-token auth give the same policy as the image store; a pinned
-# digest that does not match and a tampered layer are refused; the cache
+# digest that does not match, a manifest whose bytes differ from its pin
+# and a tampered layer are refused; the cache
 # file makes a second run registry-free.
 set -eu
 contrast=$1 data=$2 here=$3
@@ -59,6 +60,14 @@ rc=0
 	>/dev/null 2>"$tmp/err" || rc=$?
 [ $rc = 2 ] || { cat "$tmp/err"; fail "wrong pin: exit $rc"; }
 grep -q 'HTTP 404\|not the pinned' "$tmp/err" || { cat "$tmp/err"; fail "wrong pin message"; }
+# A registry answering a pinned request with other bytes is refused.
+start badpin
+pod "127.0.0.1:$port/library/busybox:1.36@$digest" >"$tmp/badpin.yaml"
+rc=0
+"$contrast" policy generate --insecure-registry "127.0.0.1:$port" --data "$tmp/badpin.yaml" \
+	>/dev/null 2>"$tmp/err" || rc=$?
+[ $rc = 2 ] && grep -q "manifest hashes to sha256:[0-9a-f]*, not the pinned $digest" "$tmp/err" ||
+	{ cat "$tmp/err"; fail "badpin: exit $rc"; }
 echo "ok pinned"
 
 # A tampered layer is refused.
