@@ -31,6 +31,7 @@ static void test_kinds_and_regexes(void **state)
 		"kind: CronJob\nmetadata: {name: c}\nspec: {jobTemplate: {spec: {template: {spec: {containers: []}}}}}\n---\n"
 		"kind: DaemonSet\nmetadata: {name: ds}\nspec: {template: {spec: {containers: []}}}\n---\n"
 		"kind: Pod\nmetadata: {generateName: g-}\nspec: {containers: []}\n---\n"
+		"kind: ReplicationController\nmetadata: {name: rc}\nspec: {template: {spec: {containers: []}}}\n---\n"
 		"kind: Service\nmetadata: {name: svc}\n---\n"
 		"kind: List\nitems:\n- kind: ReplicaSet\n  metadata: {name: r, namespace: n}\n  spec: {template: {spec: {containers: []}}}\n";
 	static const char *const want[] = {
@@ -41,15 +42,16 @@ static void test_kinds_and_regexes(void **state)
 		"^c-[0-9]+(-[0-9]+)?-[bcdfghjklmnpqrstvwxz2456789]+$",
 		"^ds-[bcdfghjklmnpqrstvwxz2456789]+$",
 		"^g-[bcdfghjklmnpqrstvwxz2456789]+$",
+		"^rc-[bcdfghjklmnpqrstvwxz2456789]+$",
 		"^r-[bcdfghjklmnpqrstvwxz2456789]+$",
 	};
 	load(&s, yaml);
-	assert_int_equal(s.ndocs, 9);
-	assert_int_equal(s.npods, 8);
-	for (size_t i = 0; i < 8; i++)
+	assert_int_equal(s.ndocs, 10);
+	assert_int_equal(s.npods, 9);
+	for (size_t i = 0; i < 9; i++)
 		assert_string_equal(s.pods[i].name_regex, want[i]);
-	assert_string_equal(s.pods[7].ns, "n");
-	assert_non_null(strstr(s.pods[7].where, "document 8: items[0]"));
+	assert_string_equal(s.pods[8].ns, "n");
+	assert_non_null(strstr(s.pods[8].where, "document 9: items[0]"));
 	ct_k8s_set_dispose(&s);
 }
 
