@@ -276,15 +276,7 @@ static CT_RESULT volume_mount(const struct rq *q, const char *where,
 	}
 	CT_ENSURE(vol != NULL, CT_ERR_USAGE, "%s: volumeMounts[%zu]: no volume "
 		  "named '%s' in spec.volumes", where, i, name);
-	if (prop == NULL || strcmp(prop, "None") == 0)
-		prop = "rprivate";
-	else if (strcmp(prop, "Bidirectional") == 0)
-		prop = "rshared";
-	else if (strcmp(prop, "HostToContainer") == 0)
-		prop = "rslave";
-	else
-		CT_BAIL(CT_ERR_USAGE, "%s: volumeMounts[%zu].mountPropagation: "
-			"unknown value '%s'", where, i, prop);
+	CT_GUARD(ct_gen_mount_propagation(where, i, &prop));
 
 	if (json_object_get(vol, "emptyDir") != NULL) {
 		const char *medium = json_string_value(json_object_get(

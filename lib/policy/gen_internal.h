@@ -52,6 +52,10 @@ CT_RESULT ct_gen_resource_value(const struct ct_gen_ctx *x, const json_t *c,
 				const json_t *ref, const char *path,
 				char out[32]);
 
+/* Maps a volumeMount's mountPropagation (NULL = None) to the OCI option
+ * (rprivate, rshared, rslave) in place; errors name where[i]. */
+CT_RESULT ct_gen_mount_propagation(const char *where, size_t i, const char **prop);
+
 /* The string value of a field or NULL; errors when present but not a
  * string. */
 CT_RESULT ct_gen_opt_str(const struct ct_gen_ctx *x, const json_t *obj,

@@ -727,3 +727,19 @@ out:
 	json_decref(argv);
 	return res;
 }
+
+ct_result ct_gen_mount_propagation(const char *where, size_t i, const char **prop)
+{
+	const char *p = *prop;
+
+	if (p == NULL || strcmp(p, "None") == 0)
+		*prop = "rprivate";
+	else if (strcmp(p, "Bidirectional") == 0)
+		*prop = "rshared";
+	else if (strcmp(p, "HostToContainer") == 0)
+		*prop = "rslave";
+	else
+		CT_BAIL(CT_ERR_USAGE, "%s: volumeMounts[%zu].mountPropagation: "
+			"unknown value '%s'", where, i, p);
+	return CT_OK;
+}
