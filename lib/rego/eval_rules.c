@@ -432,7 +432,7 @@ static int compute_node(struct rg_ctx *c, struct rg_node *n,
 		for (size_t i = 0; i < n->nkids; i++) {
 			struct ct_rego_value *kv = NULL;
 			struct rg_node *k = n->kids[i];
-			if (k->kind == RK_FUNC)
+			if (k->kind == RK_FUNC && k->fn_arity != 0)
 				continue;
 			if (rg_doc_at(c, k, NULL, NULL, 0, (struct rg_loc){ 0 }, &kv)) {
 				ct_rego_value_unref(st.acc);
@@ -549,8 +549,10 @@ int rg_doc_at(struct rg_ctx *c, struct rg_node *n, struct ct_rego_value *base,
 	      struct ct_rego_value **out)
 {
 	*out = NULL;
+	/* A function is not part of the document, except one of arity 0,
+	 * whose value is (as in OPA: `f() = 1` makes data.pkg.f = 1). */
 	if (n && n->kind == RK_FUNC)
-		return EV_OK;
+		return n->fn_arity == 0 ? rg_call_fn(c, n, loc, NULL, 0, out) : EV_OK;
 	if (n && n->kind) {
 		if (rg_node_value(c, n, loc, out))
 			return EV_ERR;
@@ -568,7 +570,7 @@ int rg_doc_at(struct rg_ctx *c, struct rg_node *n, struct ct_rego_value *base,
 			struct rg_node *k = n->kids[i];
 			struct ct_rego_value *kb = base && ct_rego_value_kind(base) == CT_REGO_OBJECT
 				? ct_rego_object_get(base, k->key) : NULL, *kv;
-			if (k->kind == RK_FUNC)
+			if (k->kind == RK_FUNC && k->fn_arity != 0)
 				continue;
 			if (path && depth < RG_MAX_PATH)
 				path[depth] = k->name;

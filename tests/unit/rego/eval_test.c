@@ -82,6 +82,11 @@ static void run(const struct ecase *t, enum ct_rego_syntax syn,
 }
 
 static const struct ecase positive[] = {
+	/* Functions of arity 0 are part of their package's document (as in
+	 * OPA); others are not. */
+	{ "zero-arity function in data", "package p\nf() := 1\ng(x) := x\nq := 2\n", NULL, NULL,
+	  "x := data.p; y := data.p.f; z := data.p.f()", "[{\"x\":{\"f\":1,\"q\":2},\"y\":1,\"z\":1}]",
+	  CT_ERR_NONE, NULL },
 	{ "arith", NULL, NULL, NULL, "x := 1 + 2 * 3; y := x / 2", "[{\"x\":7,\"y\":3.5}]", CT_ERR_NONE, NULL },
 	{ "unify", NULL, NULL, NULL, "[a, 2] = [1, b]", "[{\"a\":1,\"b\":2}]", CT_ERR_NONE, NULL },
 	{ "undefined", NULL, NULL, NULL, "x := 1; x == 2", "[]", CT_ERR_NONE, NULL },
