@@ -12,6 +12,7 @@
 #include "local_proc.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,26 @@ static int local_down(const char *workdir)
 	return rc;
 }
 
+/* One line from the last `up`'s summary.json, if there is one. */
+static void print_summary_line(const char *workdir)
+{
+	char path[4096];
+	json_t *s;
+
+	if (snprintf(path, sizeof(path), "%s/summary.json", workdir) >= (int)sizeof(path) ||
+	    (s = json_load_file(path, 0, NULL)) == NULL)
+		return;
+	printf("last up: %d pods admitted, %d refused, manifest generation %d, "
+	       "Coordinator user API %s (%s)\n",
+	       (int)json_integer_value(json_object_get(s, "pods_admitted")),
+	       (int)json_integer_value(json_object_get(s, "pods_refused")),
+	       (int)json_integer_value(json_object_get(s, "manifest_generation")),
+	       json_string_value(json_object_get(s, "coordinator_user_api"))
+		       ? json_string_value(json_object_get(s, "coordinator_user_api")) : "?",
+	       path);
+	json_decref(s);
+}
+
 static int local_status(const char *workdir)
 {
 	struct local_proc *procs = NULL;
@@ -84,6 +105,7 @@ static int local_status(const char *workdir)
 		       alive ? "running" : "exited");
 	}
 	printf("%zu of %zu recorded processes running in %s\n", running, n, workdir);
+	print_summary_line(workdir);
 	free(procs);
 	return running == n ? CT_EXIT_OK : CT_EXIT_FAILED;
 }
