@@ -258,6 +258,7 @@ struct env {
 	json_t *lit;   /* "NAME=VALUE" */
 	json_t *regex; /* anchored regexes */
 	json_t *vars;  /* NAME -> value, for $(VAR) expansion (YAML env only) */
+	json_t *var_re; /* NAME -> value regex, for variables known only at run time */
 };
 
 /* Sets NAME=VALUE, replacing an earlier literal of the same name. */
@@ -335,6 +336,10 @@ static CT_RESULT env_regex(struct env *e, const char *name, const char *value_re
 		r = ct_buf_printf(&b, "=%s$", value_re);
 	if (ct_ok(r))
 		json_array_append_new(e->regex, json_string(ct_buf_cstr(&b)));
+	/* $(NAME) in command or args now stands for this regex. */
+	json_object_del(e->vars, name);
+	if (ct_ok(r) && json_object_set_new(e->var_re, name, json_string(value_re)) != 0)
+		r = CT_FAIL(CT_ERR_NOMEM, "out of memory");
 	ct_buf_dispose(&b);
 	return r;
 }
@@ -590,8 +595,63 @@ static CT_RESULT build_env(const struct ct_gen_ctx *x, const json_t *c,
 
 /* --- argv, capabilities ------------------------------------------------- */
 
+/*
+ * The anchored regex an argument must match when it refers to a variable
+ * known only at run time (downward API: $(POD_NAME), $(POD_IP), ...), as
+ * kubelet expands it; "" when the argument is exact (then *out is "").
+ */
+static CT_RESULT arg_regex(const struct env *e, const char *s, char **out)
+{
+	struct ct_buf b;
+	bool runtime = false;
+	ct_result r = CT_OK;
+
+	*out = NULL;
+	ct_buf_init(&b, (size_t)1 << 20);
+	r = ct_buf_append_byte(&b, '^');
+	while (ct_ok(r) && *s != '\0') {
+		char one[2] = { *s, '\0' };
+		const char *end = s[0] == '$' && s[1] == '(' ? strchr(s + 2, ')') : NULL;
+		char name[256];
+		const json_t *v = NULL, *re = NULL;
+		if (s[0] == '$' && s[1] == '$') {
+			r = ct_gen_regex_escape(&b, "$");
+			s += 2;
+			continue;
+		}
+		if (end != NULL && (size_t)(end - s - 2) < sizeof(name)) {
+			memcpy(name, s + 2, (size_t)(end - s - 2));
+			name[end - s - 2] = '\0';
+			v = json_object_get(e->vars, name);
+			re = json_object_get(e->var_re, name);
+		}
+		if (json_is_string(v) || json_is_string(re)) {
+			runtime |= !json_is_string(v);
+			r = json_is_string(v) ? ct_gen_regex_escape(&b, json_string_value(v))
+					      : ct_buf_append_str(&b, json_string_value(re));
+			s = end + 1;
+			continue;
+		}
+		r = ct_gen_regex_escape(&b, one);
+		s++;
+	}
+	if (ct_ok(r))
+		r = ct_buf_append_byte(&b, '$');
+	if (ct_ok(r))
+		*out = ct_strdup(runtime ? ct_buf_cstr(&b) : "");
+	ct_buf_dispose(&b);
+	CT_GUARD(r);
+	CT_ENSURE(*out != NULL, CT_ERR_NOMEM, "out of memory");
+	return CT_OK;
+}
+
+/*
+ * Appends a list of strings to `out` ($(VAR)-expanded with `e` unless it
+ * is NULL) and, to `regexes`, each one's arg_regex.
+ */
 static CT_RESULT strings(const struct ct_gen_ctx *x, const json_t *v,
-			 const char *what, const json_t *vars, json_t *out)
+			 const char *what, const struct env *e, json_t *out,
+			 json_t *regexes)
 {
 	char tmp[32];
 	if (json_is_null(v))
@@ -600,13 +660,17 @@ static CT_RESULT strings(const struct ct_gen_ctx *x, const json_t *v,
 		  "%s: %s: want a list of strings", x->where, what);
 	for (size_t i = 0; i < json_array_size(v); i++) {
 		const char *s = ct_k8s_text(json_array_get(v, i), tmp);
-		char *ex;
+		char *ex, *re = NULL;
 		CT_ENSURE(s != NULL, CT_ERR_USAGE, "%s: %s[%zu]: want a string",
 			  x->where, what, i);
-		ex = vars != NULL ? expand(vars, s) : ct_strdup(s);
+		ex = e != NULL ? expand(e->vars, s) : ct_strdup(s);
 		CT_ENSURE(ex != NULL, CT_ERR_NOMEM, "out of memory");
 		json_array_append_new(out, json_string(ex));
 		free(ex);
+		if (e != NULL)
+			CT_GUARD(arg_regex(e, s, &re));
+		json_array_append_new(regexes, json_string(re != NULL ? re : ""));
+		free(re);
 	}
 	return CT_OK;
 }
@@ -684,31 +748,38 @@ CT_RESULT ct_gen_process(const struct ct_gen_ctx *x, const json_t *c,
 	const json_t *args = json_object_get(c, "args");
 	bool privileged = json_is_true(json_object_get(csc, "privileged"));
 	const json_t *ape = json_object_get(csc, "allowPrivilegeEscalation");
-	struct env e = { json_array(), json_array(), json_object() };
-	json_t *argv = json_array(), *caps = NULL;
+	struct env e = { json_array(), json_array(), json_object(), json_object() };
+	json_t *argv = json_array(), *argre = json_array(), *caps = NULL;
 	const char *wd;
 	ct_result res = CT_OK;
 
 	CT_TRY_ENSURE(e.lit != NULL && e.regex != NULL && e.vars != NULL &&
-			      argv != NULL, CT_ERR_NOMEM, "out of memory");
+			      e.var_re != NULL && argv != NULL && argre != NULL,
+		      CT_ERR_NOMEM, "out of memory");
 	json_object_set_new(process, "Terminal",
 			    json_boolean(json_is_true(json_object_get(c, "tty"))));
 	CT_TRY(resolve_user(x, c, facts, process));
 	CT_TRY(build_env(x, c, facts, &e));
 	if (cmd != NULL) {
-		CT_TRY(strings(x, cmd, "command", e.vars, argv));
+		CT_TRY(strings(x, cmd, "command", &e, argv, argre));
 	} else {
 		CT_TRY(strings(x, json_object_get(facts, "Entrypoint"),
-			       "image Entrypoint", NULL, argv));
+			       "image Entrypoint", NULL, argv, argre));
 		if (args == NULL)
 			CT_TRY(strings(x, json_object_get(facts, "Cmd"),
-				       "image Cmd", NULL, argv));
+				       "image Cmd", NULL, argv, argre));
 	}
-	CT_TRY(strings(x, args, "args", e.vars, argv));
+	CT_TRY(strings(x, args, "args", &e, argv, argre));
 	CT_TRY_ENSURE(json_array_size(argv) > 0, CT_ERR_USAGE,
 		      "%s: no command: neither the YAML nor the image gives one",
 		      x->where);
 	json_object_set(process, "Args", argv);
+	for (size_t i = 0; i < json_array_size(argre); i++)
+		if (json_string_length(json_array_get(argre, i)) > 0) {
+			/* Only when needed: other policies stay as they were. */
+			json_object_set(process, "ArgsRegex", argre);
+			break;
+		}
 	json_object_set(process, "Env", e.lit);
 	json_object_set(process, "EnvRegex", e.regex);
 	CT_TRY(ct_gen_opt_str(x, c, "workingDir", "container", &wd));
@@ -724,7 +795,9 @@ out:
 	json_decref(e.lit);
 	json_decref(e.regex);
 	json_decref(e.vars);
+	json_decref(e.var_re);
 	json_decref(argv);
+	json_decref(argre);
 	return res;
 }
 

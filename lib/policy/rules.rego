@@ -383,8 +383,38 @@ violations_CreateContainerRequest contains "OCI.Root.Readonly: mismatch" if {
 # --- process
 violations_CreateContainerRequest contains concat("", ["OCI.Process.", f, ": mismatch"]) if {
 	cc_c
-	some f in ["Args", "Cwd", "Terminal", "NoNewPrivileges"]
+	some f in ["Cwd", "Terminal", "NoNewPrivileges"]
 	not input.OCI.Process[f] == cc_c.OCI.Process[f]
+}
+
+violations_CreateContainerRequest contains "OCI.Process.Args: mismatch" if {
+	cc_c
+	not cc_args_ok
+}
+
+# Exact argv, unless the policy gives ArgsRegex (one anchored regex per
+# argument, "" for exact ones): arguments that name a variable known only at
+# run time, like $(POD_NAME) from the downward API.
+cc_args_ok if {
+	not cc_c.OCI.Process.ArgsRegex
+	input.OCI.Process.Args == cc_c.OCI.Process.Args
+}
+
+cc_args_ok if {
+	res := cc_c.OCI.Process.ArgsRegex
+	want := cc_c.OCI.Process.Args
+	count(input.OCI.Process.Args) == count(want)
+	count(res) == count(want)
+	every i, a in input.OCI.Process.Args {
+		cc_arg_ok(a, want[i], res[i])
+	}
+}
+
+cc_arg_ok(a, want, "") if a == want
+
+cc_arg_ok(a, _, re) if {
+	re != ""
+	regex.match(cc_subst_re(re), a)
 }
 
 violations_CreateContainerRequest contains concat("", ["OCI.Process.User.", f, ": mismatch"]) if {

@@ -540,9 +540,9 @@ static void test_concrete_values(void **state)
 }
 
 /*
- * $(VAR) references to downward-API variables expand like kubelet does.
- * (The generator cannot pin such argv — the value is only known at run
- * time — so the real guest, like local mode, refuses these pods.)
+ * $(VAR) references to downward-API variables expand like kubelet does,
+ * and the generated policy admits them through ArgsRegex (the value is
+ * only known at run time) — but only with this replica's own name.
  */
 static void test_downward_expansion(void **state)
 {
@@ -565,6 +565,24 @@ static void test_downward_expansion(void **state)
 	assert_string_equal(json_string_value(json_array_get(args, 1)), "x@n");
 	assert_string_equal(json_string_value(json_array_get(args, 2)), "$(ME)");
 	assert_string_equal(json_string_value(json_array_get(args, 3)), "$(NOPE)");
+
+	char reason[CT_POLICY_REASON_MAX];
+	struct ct_policy_enforcer *e = enforcer_for(&f, 0);
+	assert_int_equal(decide_all(e, reqs, reason, sizeof(reason)), json_array_size(reqs));
+	ct_policy_enforcer_free(e);
+	/* Another pod's name, or text smuggled after it, is refused. */
+	const char *bad[] = { "other@n", "x@n; rm -rf /", "x@other", ".@n" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *copy = json_deep_copy(reqs);
+		json_t *a = json_object_get(json_object_get(json_object_get(json_object_get(
+			json_array_get(copy, 2), "request"), "OCI"), "Process"), "Args");
+		json_array_set_new(a, 1, json_string(bad[i]));
+		e = enforcer_for(&f, 0);
+		assert_int_equal(decide_all(e, copy, reason, sizeof(reason)), 2);
+		assert_non_null(strstr(reason, "OCI.Process.Args: mismatch"));
+		ct_policy_enforcer_free(e);
+		json_decref(copy);
+	}
 	json_decref(reqs);
 	fixture_dispose(&f);
 }
