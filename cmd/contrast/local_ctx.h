@@ -1,8 +1,10 @@
 /*
  * local_ctx.h - the state one `contrast local up` works on, shared by its
- * files: local_up.c (the flow), local_pods.c (pod replicas: planning,
- * launching, stopping), local_rewrite.c (what stands in for the pod
- * network and volumes), local_report.c (traffic probes and the summary).
+ * files: local_up.c (the flow), local_workdir.c (the work dir),
+ * local_pods.c (pod replicas), local_launch.c (launching and stopping
+ * one), local_run.c (running programs), local_rewrite.c (what stands in
+ * for the pod network and volumes), local_scenarios.c, local_report.c
+ * (traffic probes and the summary).
  */
 #ifndef CT_LOCAL_CTX_H
 #define CT_LOCAL_CTX_H
@@ -88,30 +90,37 @@ struct local_ctx {
 
 enum local_bin { BIN_CONTRAST, BIN_SIM, BIN_COORDINATOR, BIN_INITIALIZER, BIN_DEMO_APP };
 
-/* local_pods.c */
-CT_RESULT local_pods_load(struct local_ctx *x);
-CT_RESULT local_pods_plan(struct local_ctx *x);
-/* Reloads DIR/deployment after a new generate; replicas keep their pods. */
-CT_RESULT local_pods_reload(struct local_ctx *x);
-void local_pods_dispose(struct local_ctx *x);
-/* Launches one replica: its VM (measurement NULL = the default), the
- * enforcer's decisions, the initializer, the containers. A refusal is not
- * an error: it sets r->state and r->reason. */
-CT_RESULT local_pod_launch(struct local_ctx *x, struct local_replica *r,
-			   const char *measurement);
-/* Stops a replica's processes (containers and VM) and forgets its state. */
-void local_pod_stop(struct local_ctx *x, struct local_replica *r);
-/* Runs `contrast ARGS...` (NULL-terminated) in the work dir; exit status
- * 0 or an error that quotes its log's last line. */
+/* local_run.c */
+/* Starts a detached, recorded process with a fresh log. */
+CT_RESULT local_spawn_fresh(struct local_ctx *x, const char *name,
+			    char *const argv[], char *const env[],
+			    struct local_proc *out);
+/* Runs `contrast ARGS...` (NULL-terminated) in the work dir; on a non-zero
+ * exit shows its output and fails quoting its first error line. */
 CT_RESULT local_run_contrast(struct local_ctx *x, const char *log_name,
 			     const char *const *args);
 /* The last non-empty line of a process's log ("" if none). */
 void local_log_tail(const struct local_ctx *x, const char *name, char *out,
 		    size_t len);
 
+/* local_pods.c */
+CT_RESULT local_pods_load(struct local_ctx *x);
+CT_RESULT local_pods_plan(struct local_ctx *x);
+/* Reloads DIR/deployment after a new generate; replicas keep their pods. */
+CT_RESULT local_pods_reload(struct local_ctx *x);
+void local_pods_dispose(struct local_ctx *x);
 /* Adds one more replica of `pod` (for scenarios); *out points into x->reps. */
 CT_RESULT local_pods_add_replica(struct local_ctx *x, const struct ct_k8s_pod *pod,
 				 struct local_replica **out);
+
+/* local_launch.c */
+/* Launches one replica: its VM (measurement NULL = the default), the
+ * agent's checks and the enforcer's decisions, the init containers, the
+ * containers. A refusal is not an error: it sets r->state and r->reason. */
+CT_RESULT local_pod_launch(struct local_ctx *x, struct local_replica *r,
+			   const char *measurement);
+/* Stops a replica's processes (containers and VM). */
+void local_pod_stop(struct local_ctx *x, struct local_replica *r);
 
 /* local_up.c */
 void local_step(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
