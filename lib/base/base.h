@@ -257,6 +257,10 @@ CT_RESULT ct_hex_decode(struct ct_buf *out, const char *hex, size_t hex_len);
 /* Decodes exactly `len` bytes of hex (2*len digits) into out. */
 CT_RESULT ct_hex_decode_fixed(uint8_t *out, size_t len, const char *hex);
 
+/* Length of the longest well-formed UTF-8 prefix of `s` (s.len when all
+ * of it is): no overlongs, no surrogates, nothing above U+10FFFF. */
+size_t ct_utf8_valid_prefix(struct ct_span s);
+
 /* Standard base64 with padding (RFC 4648 §4). */
 CT_RESULT ct_base64_encode(struct ct_buf *out, struct ct_span in);
 /* Strict: canonical padding, no whitespace, no other alphabet. */

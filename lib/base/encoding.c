@@ -1,5 +1,5 @@
 /*
- * encoding.c - hex, base64 and decimal numbers.
+ * encoding.c - hex, base64, decimal numbers and UTF-8 validation.
  *
  * Decoders are strict: they accept exactly one spelling of each value
  * (canonical base64 padding, no whitespace, no sign or leading '+' on
@@ -191,4 +191,45 @@ ct_result ct_parse_u64(const char *s, uint64_t max, uint64_t *out)
 	}
 	*out = v;
 	return CT_OK;
+}
+
+size_t ct_utf8_valid_prefix(struct ct_span s)
+{
+	const uint8_t *p = s.ptr;
+	size_t i = 0;
+
+	while (i < s.len) {
+		uint8_t c = p[i];
+		uint32_t cp;
+		size_t n;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return i;
+		}
+		if (s.len - i <= n)
+			return i;
+		for (size_t k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return i;
+		i += n + 1;
+	}
+	return s.len;
 }

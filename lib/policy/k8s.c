@@ -224,49 +224,6 @@ static CT_RESULT to_json(struct conv *cv, struct fy_node *n, int depth,
 	return CT_OK;
 }
 
-/* Offset of the first byte that is not well-formed UTF-8, or len. YAML
- * input must be UTF-8 here; libfyaml 0.7 can loop forever on some invalid
- * sequences (found by fuzzing: a directive followed by 0xff). */
-static size_t utf8_bad(const uint8_t *p, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		uint8_t c = p[i];
-		size_t n;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return i;
-		}
-		if (len - i <= n)
-			return i;
-		for (size_t k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return i;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return i;
-		i += n + 1;
-	}
-	return len;
-}
-
 void ct_k8s_set_init(struct ct_k8s_set *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -538,11 +495,11 @@ CT_RESULT ct_k8s_load(struct ct_k8s_set *s, const char *file,
 
 	CT_ENSURE(yaml.len <= CT_K8S_FILE_MAX, CT_ERR_LIMIT,
 		  "%s: larger than %zu bytes", file, CT_K8S_FILE_MAX);
-	{
-		size_t bad = utf8_bad(yaml.ptr, yaml.len);
-		CT_ENSURE(bad == yaml.len, CT_ERR_PROTO, "%s: byte %zu: not valid "
-			  "UTF-8", file, bad);
-	}
+	/* YAML input must be UTF-8 here; libfyaml 0.7 can loop forever on some
+	 * invalid sequences (found by fuzzing: a directive followed by 0xff). */
+	size_t valid = ct_utf8_valid_prefix(yaml);
+	CT_ENSURE(valid == yaml.len, CT_ERR_PROTO, "%s: byte %zu: not valid UTF-8", file,
+		  valid);
 	/* The parser does not copy its input; the set keeps it alive. */
 	nt = ct_realloc(s->texts, (s->ntexts + 1) * sizeof(*nt));
 	CT_ENSURE(nt != NULL, CT_ERR_NOMEM, "k8s: out of memory");

@@ -542,41 +542,5 @@ uint64_t ct_rego_value_hash(const struct ct_rego_value *v)
 
 bool ct_rego_utf8_valid(const char *s, size_t len)
 {
-	const uint8_t *p = (const uint8_t *)s;
-	size_t i = 0;
-
-	while (i < len) {
-		uint8_t c = p[i];
-		uint32_t cp;
-		size_t n, k;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if (len - i <= n)
-			return false;
-		for (k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += n + 1;
-	}
-	return true;
+	return ct_utf8_valid_prefix(ct_span_make(s, len)) == len;
 }

@@ -100,6 +100,27 @@ static void parse_u64(void **state)
 	assert_int_equal(v, 255);
 }
 
+static void utf8_prefix(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *s;
+		size_t want;
+	} cases[] = {
+		{ "plain", 5 },
+		{ "caf\xc3\xa9 \xf0\x9f\x98\x80", 10 },
+		{ "ab\xff", 2 },              /* never a UTF-8 byte */
+		{ "a\xc0\x80", 1 },           /* overlong NUL */
+		{ "a\xe0\x80\x80", 1 },       /* overlong */
+		{ "a\xed\xa0\x80", 1 },       /* surrogate */
+		{ "a\xf4\x90\x80\x80", 1 },   /* above U+10FFFF */
+		{ "ab\xe2\x82", 2 },          /* truncated */
+		{ "a\xc3(", 1 },              /* bad continuation */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(ct_utf8_valid_prefix(ct_span_str(cases[i].s)), cases[i].want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -109,6 +130,7 @@ int main(void)
 		cmocka_unit_test(base64_strict),
 		cmocka_unit_test(base64url_roundtrip),
 		cmocka_unit_test(parse_u64),
+		cmocka_unit_test(utf8_prefix),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
