@@ -30,6 +30,10 @@
 #define LOCAL_PRINT(buf, ...)                                               \
 	CT_ENSURE(snprintf((buf), sizeof(buf), __VA_ARGS__) < (int)sizeof(buf), \
 		  CT_ERR_LIMIT, "local: %s too long", #buf)
+/* The same inside functions that clean up at `out:` with `res`. */
+#define LOCAL_TRY_PRINT(buf, ...)                                               \
+	CT_TRY_ENSURE(snprintf((buf), sizeof(buf), __VA_ARGS__) < (int)sizeof(buf), \
+		      CT_ERR_LIMIT, "local: %s too long", #buf)
 
 enum local_pod_state {
 	LOCAL_POD_PENDING = 0,
@@ -104,6 +108,14 @@ void local_log_tail(const struct local_ctx *x, const char *name, char *out,
 		    size_t len);
 
 /* local_pods.c */
+/* True for a .yml or .yaml file name. */
+bool local_is_yaml(const char *name);
+/* Loads every .yml/.yaml file of `dir` (in name order) into `set`. */
+CT_RESULT local_deployment_load(const char *dir, struct ct_k8s_set *set);
+/* An annotation of the pod (template), or NULL. */
+const char *local_pod_annotation(const struct ct_k8s_pod *p, const char *key);
+/* True for the Coordinator's pod (annotation pod-role: coordinator). */
+bool local_pod_is_coordinator(const struct ct_k8s_pod *p);
 CT_RESULT local_pods_load(struct local_ctx *x);
 CT_RESULT local_pods_plan(struct local_ctx *x);
 /* Reloads DIR/deployment after a new generate; replicas keep their pods. */

@@ -32,12 +32,6 @@
 #define INIT_CONTAINER_MS 120000u
 #define ARGV_MAX 256u
 
-static const char *annotation(const struct ct_k8s_pod *p, const char *key)
-{
-	return json_string_value(json_object_get(json_object_get(p->meta, "annotations"),
-						 key));
-}
-
 /* --- launching ------------------------------------------------------------ */
 
 static void refuse(struct local_replica *r, const char *fmt, ...)
@@ -94,7 +88,7 @@ static CT_RESULT read_policy(struct local_replica *r, struct ct_buf *policy)
 {
 	const char *a = r->initdata_override != NULL
 				? r->initdata_override
-				: annotation(r->pod, CT_INITDATA_ANNOTATION);
+				: local_pod_annotation(r->pod, CT_INITDATA_ANNOTATION);
 	struct ct_buf toml;
 	ct_result res;
 

@@ -20,40 +20,74 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-CT_RESULT local_pods_load(struct local_ctx *x)
+bool local_is_yaml(const char *name)
 {
-	char dir[LOCAL_PATH_MAX], path[LOCAL_PATH_MAX * 2];
+	size_t len = strlen(name);
+	return (len > 4 && strcmp(name + len - 4, ".yml") == 0) ||
+	       (len > 5 && strcmp(name + len - 5, ".yaml") == 0);
+}
+
+CT_RESULT local_deployment_load(const char *dir, struct ct_k8s_set *set)
+{
+	char path[LOCAL_PATH_MAX * 2];
 	char *names[1024];
 	size_t n = 0;
 	struct dirent *e;
 	DIR *d;
 	ct_result res = CT_OK;
 
-	LOCAL_PRINT(dir, "%s/deployment", x->dir);
-	ct_k8s_set_init(&x->set);
 	d = opendir(dir);
 	CT_ENSURE(d != NULL, CT_ERR_IO, "%s: cannot open", dir);
-	while ((e = readdir(d)) != NULL && n < 1024) {
-		size_t len = strlen(e->d_name);
-		if ((len > 4 && strcmp(e->d_name + len - 4, ".yml") == 0) ||
-		    (len > 5 && strcmp(e->d_name + len - 5, ".yaml") == 0))
+	while ((e = readdir(d)) != NULL && n < 1024)
+		if (local_is_yaml(e->d_name))
 			names[n++] = strdup(e->d_name);
-	}
 	closedir(d);
 	qsort(names, n, sizeof(names[0]), cmp_names);
 	for (size_t i = 0; i < n; i++) {
 		CT_TRY_ENSURE(names[i] != NULL, CT_ERR_NOMEM, "out of memory");
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		CT_TRY(ct_k8s_load_file(&x->set, path, false));
+		LOCAL_TRY_PRINT(path, "%s/%s", dir, names[i]);
+		CT_TRY(ct_k8s_load_file(set, path, false));
 	}
-	CT_TRY(ct_policy_settings_load(NULL, &x->gen.settings));
-	CT_TRY(ct_image_source_new(x->image_store, NULL, &x->images));
-	x->gen.images = x->images;
-	x->gen.set = &x->set;
 out:
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	return res;
+}
+
+const char *local_pod_annotation(const struct ct_k8s_pod *p, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(p->meta, "annotations"),
+						 key));
+}
+
+bool local_pod_is_coordinator(const struct ct_k8s_pod *p)
+{
+	const char *role = local_pod_annotation(p, "contrast.edgeless.systems/pod-role");
+	return role != NULL && strcmp(role, "coordinator") == 0;
+}
+
+CT_RESULT local_pods_load(struct local_ctx *x)
+{
+	char dir[LOCAL_PATH_MAX];
+
+	LOCAL_PRINT(dir, "%s/deployment", x->dir);
+	ct_k8s_set_init(&x->set);
+	CT_GUARD(local_deployment_load(dir, &x->set));
+	CT_GUARD(ct_policy_settings_load(NULL, &x->gen.settings));
+	CT_GUARD(ct_image_source_new(x->image_store, NULL, &x->images));
+	x->gen.images = x->images;
+	x->gen.set = &x->set;
+	return CT_OK;
+}
+
+/* Frees the loaded YAML, settings and image source (not the replicas). */
+static void unload(struct local_ctx *x)
+{
+	ct_k8s_set_dispose(&x->set);
+	json_decref(x->gen.settings);
+	x->gen.settings = NULL;
+	ct_image_source_free(x->images);
+	x->images = NULL;
 }
 
 ct_result local_pods_reload(struct local_ctx *x)
@@ -64,11 +98,7 @@ ct_result local_pods_reload(struct local_ctx *x)
 	CT_ENSURE(where != NULL, CT_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < x->nreps; i++)
 		snprintf(where[i], sizeof(where[i]), "%s", x->reps[i].pod->where);
-	ct_k8s_set_dispose(&x->set);
-	json_decref(x->gen.settings);
-	x->gen.settings = NULL;
-	ct_image_source_free(x->images);
-	x->images = NULL;
+	unload(x);
 	res = local_pods_load(x);
 	for (size_t i = 0; ct_ok(res) && i < x->nreps; i++) {
 		x->reps[i].pod = NULL;
@@ -84,20 +114,12 @@ ct_result local_pods_reload(struct local_ctx *x)
 
 void local_pods_dispose(struct local_ctx *x)
 {
-	ct_k8s_set_dispose(&x->set);
-	json_decref(x->gen.settings);
-	ct_image_source_free(x->images);
+	unload(x);
 	for (size_t i = 0; i < x->nreps; i++)
 		free(x->reps[i].initdata_override);
 	free(x->reps);
 	x->reps = NULL;
 	x->nreps = 0;
-}
-
-static const char *annotation(const struct ct_k8s_pod *p, const char *key)
-{
-	return json_string_value(json_object_get(json_object_get(p->meta, "annotations"),
-						 key));
 }
 
 /* A deterministic name suffix of `len` characters from Kubernetes' alphabet. */
@@ -198,11 +220,10 @@ CT_RESULT local_pods_plan(struct local_ctx *x)
 	for (size_t i = 0; i < x->set.npods; i++) {
 		const struct ct_k8s_pod *p = &x->set.pods[i];
 		const char *rc = json_string_value(json_object_get(p->spec, "runtimeClassName"));
-		const char *role = annotation(p, "contrast.edgeless.systems/pod-role");
 		for (unsigned k = 0; k < replica_count(p); k++) {
 			struct local_replica *r;
 			CT_GUARD(new_replica(x, p, k, &r));
-			r->is_coordinator = role != NULL && strcmp(role, "coordinator") == 0;
+			r->is_coordinator = local_pod_is_coordinator(p);
 			if (rc == NULL || strncmp(rc, "contrast-cc", 11) != 0) {
 				r->state = LOCAL_POD_NOT_CONFIDENTIAL;
 				snprintf(r->reason, sizeof(r->reason),

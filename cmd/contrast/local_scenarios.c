@@ -69,8 +69,7 @@ static CT_RESULT expect_refused(struct local_ctx *x, struct local_replica *r,
 
 static CT_RESULT tampered_pod(struct local_ctx *x, struct local_replica *t)
 {
-	const char *a = json_string_value(json_object_get(
-		json_object_get(t->pod->meta, "annotations"), CT_INITDATA_ANNOTATION));
+	const char *a = local_pod_annotation(t->pod, CT_INITDATA_ANNOTATION);
 	struct ct_buf toml, policy, anno;
 	struct local_replica *r;
 	char what[LOCAL_NAME_MAX + 64];

@@ -75,72 +75,36 @@ static CT_RESULT copy_file(const char *from, const char *to)
 
 static unsigned copied_files;
 
+/* Copies one YAML file into deployment/ under the next number. */
+static CT_RESULT copy_to_deployment(const char *path)
+{
+	char to[LOCAL_PATH_MAX];
+	const char *base = strrchr(path, '/');
+
+	LOCAL_PRINT(to, "deployment/%03u-%s", copied_files++, base ? base + 1 : path);
+	return copy_file(path, to);
+}
+
 static int copy_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
 {
-	size_t len = strlen(path);
-	char to[LOCAL_PATH_MAX];
-
 	(void)st, (void)f;
-	if (flag != FTW_F || !((len > 4 && strcmp(path + len - 4, ".yml") == 0) ||
-			       (len > 5 && strcmp(path + len - 5, ".yaml") == 0)))
+	if (flag != FTW_F || !local_is_yaml(path))
 		return 0;
-	snprintf(to, sizeof(to), "deployment/%03u-%s", copied_files++,
-		 strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
-	return ct_ok(copy_file(path, to)) ? 0 : -1;
+	return ct_ok(copy_to_deployment(path)) ? 0 : -1;
 }
 
-/* Copies the YAML (files, or directories searched recursively). */
-static CT_RESULT add_coordinator(struct local_ctx *x);
-
-CT_RESULT local_copy_yaml(struct local_ctx *x, const char *const *paths, size_t n)
-{
-	CT_GUARD(ct_mkdir_p("deployment", 0700));
-	copied_files = 1; /* 000- is kept for the Coordinator */
-	for (size_t i = 0; i < n; i++) {
-		struct stat st;
-		CT_ENSURE(stat(paths[i], &st) == 0, CT_ERR_USAGE, "%s: %s", paths[i],
-			  strerror(errno));
-		if (S_ISDIR(st.st_mode)) {
-			CT_ENSURE(nftw(paths[i], copy_entry, 32, FTW_PHYS) == 0, CT_ERR_IO,
-				  "%s: cannot copy: %s", paths[i], ct_error_message());
-		} else {
-			char to[LOCAL_PATH_MAX];
-			const char *base = strrchr(paths[i], '/');
-			snprintf(to, sizeof(to), "deployment/%03u-%s", copied_files++,
-				 base ? base + 1 : paths[i]);
-			CT_GUARD(copy_file(paths[i], to));
-		}
-	}
-	CT_ENSURE(copied_files > 1, CT_ERR_USAGE, "no .yml or .yaml files in the given paths");
-	return add_coordinator(x);
-}
-
-
-/* True when a copied file declares the Coordinator's pod. */
+/* True when the copied YAML declares the Coordinator's pod (YAML that does
+ * not load is left for generate to report). */
 static bool has_coordinator(void)
 {
 	struct ct_k8s_set s;
-	struct dirent *e;
 	bool found = false;
-	DIR *d = opendir("deployment");
 
 	ct_k8s_set_init(&s);
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		char path[LOCAL_PATH_MAX];
-		if (e->d_name[0] == '.' ||
-		    snprintf(path, sizeof(path), "deployment/%s", e->d_name) >= (int)sizeof(path))
-			continue;
-		if (!ct_ok(ct_k8s_load_file(&s, path, false)))
-			ct_error_clear(); /* generate reports it properly */
-	}
-	if (d != NULL)
-		closedir(d);
-	for (size_t i = 0; i < s.npods && !found; i++) {
-		const char *role = json_string_value(json_object_get(
-			json_object_get(s.pods[i].meta, "annotations"),
-			"contrast.edgeless.systems/pod-role"));
-		found = role != NULL && strcmp(role, "coordinator") == 0;
-	}
+	if (!ct_ok(local_deployment_load("deployment", &s)))
+		ct_error_clear();
+	for (size_t i = 0; i < s.npods && !found; i++)
+		found = local_pod_is_coordinator(&s.pods[i]);
 	ct_k8s_set_dispose(&s);
 	return found;
 }
@@ -155,6 +119,27 @@ static CT_RESULT add_coordinator(struct local_ctx *x)
 	local_step("the YAML has no Coordinator: adding %s", from);
 	return copy_file(from, "deployment/000-coordinator.yml");
 }
+
+/* Copies the YAML (files, or directories searched recursively). */
+CT_RESULT local_copy_yaml(struct local_ctx *x, const char *const *paths, size_t n)
+{
+	CT_GUARD(ct_mkdir_p("deployment", 0700));
+	copied_files = 1; /* 000- is kept for the Coordinator */
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		CT_ENSURE(stat(paths[i], &st) == 0, CT_ERR_USAGE, "%s: %s", paths[i],
+			  strerror(errno));
+		if (S_ISDIR(st.st_mode)) {
+			CT_ENSURE(nftw(paths[i], copy_entry, 32, FTW_PHYS) == 0, CT_ERR_IO,
+				  "%s: cannot copy: %s", paths[i], ct_error_message());
+		} else {
+			CT_GUARD(copy_to_deployment(paths[i]));
+		}
+	}
+	CT_ENSURE(copied_files > 1, CT_ERR_USAGE, "no .yml or .yaml files in the given paths");
+	return add_coordinator(x);
+}
+
 
 /* Links every blob of an OCI layout into DIR/images and returns its
  * index's manifests (new reference). */
