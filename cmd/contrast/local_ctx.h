@@ -103,9 +103,6 @@ CT_RESULT local_spawn_fresh(struct local_ctx *x, const char *name,
  * exit shows its output and fails quoting its first error line. */
 CT_RESULT local_run_contrast(struct local_ctx *x, const char *log_name,
 			     const char *const *args);
-/* The last non-empty line of a process's log ("" if none). */
-void local_log_tail(const struct local_ctx *x, const char *name, char *out,
-		    size_t len);
 
 /* local_pods.c */
 /* True for a .yml or .yaml file name. */

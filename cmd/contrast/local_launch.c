@@ -312,7 +312,7 @@ static CT_RESULT start_container(struct local_ctx *x, struct local_replica *r,
 			res = local_proc_run(x->dir, name, a.argv, a.env, INIT_CONTAINER_MS,
 					     &status);
 		if (ct_ok(res) && status != 0) {
-			local_log_tail(x, name, line, sizeof(line));
+			local_proc_log_tail(x->dir, name, line, sizeof(line));
 			refuse(r, "init container %s failed (exit %d): %s", cname, status, line);
 		} else if (ct_ok(res) && is_binary(cmd, "contrast-initializer")) {
 			x->certificates_issued++;

@@ -24,6 +24,7 @@
 #define STAT_MAX 4096u
 #define RECORD_MAX 512u
 #define LOG_TAIL_MAX ((size_t)1 << 20)
+#define LOG_FILE_MAX ((size_t)16 << 20) /* a whole log, for its last line */
 #define POLL_MS 50u
 
 static CT_RESULT join(char *out, size_t len, const char *a, const char *b,
@@ -205,7 +206,7 @@ ct_result local_proc_spawn(const char *workdir, const char *name,
 static void last_line(struct ct_span text, char *out, size_t len)
 {
 	size_t end = text.len;
-	while (end > 0 && text.ptr[end - 1] == '\n')
+	while (end > 0 && (text.ptr[end - 1] == '\n' || text.ptr[end - 1] == '\r'))
 		end--;
 	size_t start = end;
 	while (start > 0 && text.ptr[start - 1] != '\n')
@@ -214,6 +215,22 @@ static void last_line(struct ct_span text, char *out, size_t len)
 	if (n > 0) /* text.ptr is NULL for an empty log */
 		memcpy(out, text.ptr + start, n);
 	out[n] = '\0';
+}
+
+void local_proc_log_tail(const char *workdir, const char *name, char *out,
+			 size_t len)
+{
+	char log[PATH_LEN];
+	struct ct_buf text;
+
+	out[0] = '\0';
+	ct_buf_init(&text, LOG_FILE_MAX);
+	if (ct_ok(local_proc_log_path(workdir, name, log, sizeof(log))) &&
+	    ct_ok(ct_file_read(&text, log, LOG_FILE_MAX)))
+		last_line(ct_buf_span(&text), out, len);
+	else
+		ct_error_clear();
+	ct_buf_dispose(&text);
 }
 
 /* Finds a line starting with prefix; copies it (without newline). */

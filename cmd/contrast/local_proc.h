@@ -66,6 +66,10 @@ CT_RESULT local_proc_stop(const char *workdir, const struct local_proc *p,
 CT_RESULT local_proc_list(const char *workdir, struct local_proc **out,
 			  size_t *n);
 
+/* The last non-empty line of a process's log ("" if none or unreadable). */
+void local_proc_log_tail(const char *workdir, const char *name, char *out,
+			 size_t len);
+
 /* The log path of a process name. */
 CT_RESULT local_proc_log_path(const char *workdir, const char *name,
 			      char *out, size_t len);

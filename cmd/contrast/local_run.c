@@ -13,30 +13,6 @@
 #define CONTRAST_CLI_MS 600000u
 #define ARGV_MAX 256u
 
-void local_log_tail(const struct local_ctx *x, const char *name, char *out,
-		    size_t len)
-{
-	char path[LOCAL_PATH_MAX];
-	struct ct_buf b;
-
-	out[0] = '\0';
-	ct_buf_init(&b, (size_t)16 << 20);
-	if (!ct_ok(local_proc_log_path(x->dir, name, path, sizeof(path))) ||
-	    !ct_ok(ct_file_read(&b, path, (size_t)16 << 20))) {
-		ct_error_clear();
-		ct_buf_dispose(&b);
-		return;
-	}
-	size_t end = b.len;
-	while (end > 0 && (b.data[end - 1] == '\n' || b.data[end - 1] == '\r'))
-		end--;
-	size_t start = end;
-	while (start > 0 && b.data[start - 1] != '\n')
-		start--;
-	snprintf(out, len, "%.*s", (int)(end - start), (const char *)b.data + start);
-	ct_buf_dispose(&b);
-}
-
 /* Starts a process with a fresh log (so a ready line is this run's). */
 CT_RESULT local_spawn_fresh(struct local_ctx *x, const char *name,
 			     char *const argv[], char *const env[],

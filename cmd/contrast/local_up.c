@@ -192,7 +192,7 @@ static CT_RESULT start_simulator(struct local_ctx *x, char *ark, size_t len)
 
 	CT_GUARD(local_proc_run(x->dir, "contrast-snp-sim-init", argv, NULL, 120000,
 				&status));
-	local_log_tail(x, "contrast-snp-sim-init", line, sizeof(line));
+	local_proc_log_tail(x->dir, "contrast-snp-sim-init", line, sizeof(line));
 	CT_ENSURE(status == 0 && line[0] != '\0', CT_ERR_IO,
 		  "contrast-snp-sim init failed: %s", line);
 	CT_ENSURE(snprintf(ark, len, "%s%s%s", line[0] == '/' ? "" : x->dir,

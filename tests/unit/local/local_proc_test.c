@@ -93,7 +93,7 @@ static void foreground_run(void **state)
 {
 	(void)state;
 	char *ok[] = { "sh", "-c", "exit 0", NULL };
-	char *fail[] = { "sh", "-c", "exit 7", NULL };
+	char *fail[] = { "sh", "-c", "printf 'first\\nlast line\\r\\n\\n'; exit 7", NULL };
 	char *hang[] = { "sleep", "60", NULL };
 	char *missing[] = { "/nonexistent/program", NULL };
 	int status = -1;
@@ -101,6 +101,11 @@ static void foreground_run(void **state)
 	assert_int_equal(status, 0);
 	assert_ct_ok(local_proc_run(workdir, "run-fail", fail, NULL, 10000, &status));
 	assert_int_equal(status, 7);
+	char tail[64];
+	local_proc_log_tail(workdir, "run-fail", tail, sizeof(tail));
+	assert_string_equal(tail, "last line");
+	local_proc_log_tail(workdir, "never-ran", tail, sizeof(tail));
+	assert_string_equal(tail, "");
 	assert_ct_ok(local_proc_run(workdir, "run-missing", missing, NULL, 10000, &status));
 	assert_int_equal(status, 127);
 	assert_ct_err(local_proc_run(workdir, "run-hang", hang, NULL, 200, &status),
