@@ -279,6 +279,22 @@ static void env_set(struct env *e, const char *name, const char *value)
 	free(entry);
 }
 
+#define VAR_NAME_MAX 256
+
+/* When `s` starts a $(NAME) reference: NAME into `name`, and the text after
+ * it is returned; else NULL. */
+static const char *var_ref(const char *s, char name[VAR_NAME_MAX])
+{
+	const char *end = s[0] == '$' && s[1] == '(' ? strchr(s + 2, ')') : NULL;
+	size_t n = end != NULL ? (size_t)(end - s - 2) : 0;
+
+	if (end == NULL || n >= VAR_NAME_MAX)
+		return NULL;
+	memcpy(name, s + 2, n);
+	name[n] = '\0';
+	return end + 1;
+}
+
 /* Kubernetes $(VAR) expansion: defined vars replaced, $$ → $, else kept. */
 static char *expand(const json_t *vars, const char *s)
 {
@@ -288,31 +304,18 @@ static char *expand(const json_t *vars, const char *s)
 
 	ct_buf_init(&b, (size_t)1 << 20);
 	while (*s != '\0' && ok) {
+		char name[VAR_NAME_MAX];
+		const char *after = var_ref(s, name);
+		const json_t *v = after != NULL ? json_object_get(vars, name) : NULL;
 		if (s[0] == '$' && s[1] == '$') {
 			ok = ct_ok(ct_buf_append_byte(&b, '$'));
 			s += 2;
-			continue;
+		} else if (json_is_string(v)) {
+			ok = ct_ok(ct_buf_append_str(&b, json_string_value(v)));
+			s = after;
+		} else {
+			ok = ct_ok(ct_buf_append_byte(&b, (uint8_t)*s++));
 		}
-		if (s[0] == '$' && s[1] == '(') {
-			const char *end = strchr(s + 2, ')');
-			if (end != NULL) {
-				char name[256];
-				size_t n = (size_t)(end - s - 2);
-				json_t *v = NULL;
-				if (n < sizeof(name)) {
-					memcpy(name, s + 2, n);
-					name[n] = '\0';
-					v = json_object_get(vars, name);
-				}
-				if (json_is_string(v)) {
-					ok = ct_ok(ct_buf_append_str(
-						&b, json_string_value(v)));
-					s = end + 1;
-					continue;
-				}
-			}
-		}
-		ok = ct_ok(ct_buf_append_byte(&b, (uint8_t)*s++));
 	}
 	if (!ok) {
 		ct_buf_dispose(&b);
@@ -610,30 +613,24 @@ static CT_RESULT arg_regex(const struct env *e, const char *s, char **out)
 	ct_buf_init(&b, (size_t)1 << 20);
 	r = ct_buf_append_byte(&b, '^');
 	while (ct_ok(r) && *s != '\0') {
-		char one[2] = { *s, '\0' };
-		const char *end = s[0] == '$' && s[1] == '(' ? strchr(s + 2, ')') : NULL;
-		char name[256];
-		const json_t *v = NULL, *re = NULL;
+		char name[VAR_NAME_MAX], one[2] = { *s, '\0' };
+		const char *after = var_ref(s, name);
+		const json_t *v = after != NULL ? json_object_get(e->vars, name) : NULL;
+		const json_t *re = after != NULL ? json_object_get(e->var_re, name) : NULL;
 		if (s[0] == '$' && s[1] == '$') {
 			r = ct_gen_regex_escape(&b, "$");
 			s += 2;
-			continue;
+		} else if (json_is_string(v)) {
+			r = ct_gen_regex_escape(&b, json_string_value(v));
+			s = after;
+		} else if (json_is_string(re)) {
+			runtime = true;
+			r = ct_buf_append_str(&b, json_string_value(re));
+			s = after;
+		} else {
+			r = ct_gen_regex_escape(&b, one);
+			s++;
 		}
-		if (end != NULL && (size_t)(end - s - 2) < sizeof(name)) {
-			memcpy(name, s + 2, (size_t)(end - s - 2));
-			name[end - s - 2] = '\0';
-			v = json_object_get(e->vars, name);
-			re = json_object_get(e->var_re, name);
-		}
-		if (json_is_string(v) || json_is_string(re)) {
-			runtime |= !json_is_string(v);
-			r = json_is_string(v) ? ct_gen_regex_escape(&b, json_string_value(v))
-					      : ct_buf_append_str(&b, json_string_value(re));
-			s = end + 1;
-			continue;
-		}
-		r = ct_gen_regex_escape(&b, one);
-		s++;
 	}
 	if (ct_ok(r))
 		r = ct_buf_append_byte(&b, '$');
