@@ -50,7 +50,7 @@ struct ct_coord_config {
 	const char *state_dir;
 	const char *evidence;   /* provider spec, see attest/provider.h */
 	const char *listen;     /* bind address, default 0.0.0.0 */
-	const char *user_listen; /* the user API's, NULL: listen */
+	const char *user_listen; /* the user API's (--listen unless given) */
 	uint16_t user_port, mesh_port, attest_port, ops_port; /* 0: ephemeral */
 	bool allow_simulated;   /* CONTRAST_ALLOW_SIMULATED=1 */
 };

@@ -163,14 +163,13 @@ CT_RESULT ct_coord_mesh_tls_refresh(struct ct_coord *c)
 	return CT_OK;
 }
 
-static CT_RESULT start_server(struct ct_coord *c, const char *name, uint16_t port,
-			      SSL_CTX *tls, const struct ct_http_router *r,
-			      struct ct_http_server **out)
+static CT_RESULT start_server(struct ct_coord *c, const char *name,
+			      const char *bind_addr, uint16_t port, SSL_CTX *tls,
+			      const struct ct_http_router *r, struct ct_http_server **out)
 {
-	bool user = strcmp(name, "userapi") == 0 && c->cfg.user_listen != NULL;
 	struct ct_http_server_config sc = {
 		.name = name,
-		.bind_addr = user ? c->cfg.user_listen : c->cfg.listen,
+		.bind_addr = bind_addr,
 		.port = port,
 		.tls = tls,
 		.router = r,
@@ -211,13 +210,14 @@ static CT_RESULT coord_start(struct ct_coord *c)
 				       c->metrics };
 	CT_TRY(ct_http_ops_register(&ops_r, &c->ops));
 
-	CT_TRY(start_server(c, "userapi", c->cfg.user_port, c->user_tls, &user_r,
-			    &c->user_srv));
-	CT_TRY(start_server(c, "meshapi", c->cfg.mesh_port, mesh_tls, &mesh_r,
-			    &c->mesh_srv));
-	CT_TRY(start_server(c, "attestapi", c->cfg.attest_port, NULL, &attest_r,
-			    &c->attest_srv));
-	CT_TRY(start_server(c, "ops", c->cfg.ops_port, NULL, &ops_r, &c->ops_srv));
+	CT_TRY(start_server(c, "userapi", c->cfg.user_listen, c->cfg.user_port, c->user_tls,
+			    &user_r, &c->user_srv));
+	CT_TRY(start_server(c, "meshapi", c->cfg.listen, c->cfg.mesh_port, mesh_tls,
+			    &mesh_r, &c->mesh_srv));
+	CT_TRY(start_server(c, "attestapi", c->cfg.listen, c->cfg.attest_port, NULL,
+			    &attest_r, &c->attest_srv));
+	CT_TRY(start_server(c, "ops", c->cfg.listen, c->cfg.ops_port, NULL, &ops_r,
+			    &c->ops_srv));
 	CT_TRY(ct_coord_mesh_tls_refresh(c));
 	c->started = true;
 out:
@@ -252,6 +252,8 @@ int main(int argc, char **argv)
 	int rc = parse_args(argc, argv, &c.cfg);
 	if (rc >= 0)
 		return rc;
+	if (c.cfg.user_listen == NULL)
+		c.cfg.user_listen = c.cfg.listen;
 	const char *sim = getenv("CONTRAST_ALLOW_SIMULATED");
 	c.cfg.allow_simulated = sim != NULL && strcmp(sim, "1") == 0;
 
