@@ -81,9 +81,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	if (o->stats == NULL && getenv("CONTRAST_STATS_FILE") != NULL &&
-	    getenv("CONTRAST_STATS_FILE")[0] != '\0')
-		o->stats = getenv("CONTRAST_STATS_FILE");
+	const char *env_stats = getenv("CONTRAST_STATS_FILE");
+	if (o->stats == NULL && env_stats != NULL && env_stats[0] != '\0')
+		o->stats = env_stats;
 	if (strcmp(o->mode, "call") == 0 && optind + 1 == argc)
 		o->url = argv[optind++];
 	bool server = strcmp(o->mode, "store") == 0 || strcmp(o->mode, "web") == 0;
