@@ -159,8 +159,10 @@ char *local_volume_dir(const struct local_ctx *x, const struct local_replica *r,
 
 /* local_report.c */
 void local_probe_traffic(struct local_ctx *x);
-CT_RESULT local_write_summary(struct local_ctx *x);
-void local_print_summary(const struct local_ctx *x);
+/* Writes DIR/summary.json; *out (may be NULL) gets the summary written. */
+CT_RESULT local_write_summary(struct local_ctx *x, json_t **out);
+/* The table and totals of a summary local_write_summary returned. */
+void local_print_summary(const struct local_ctx *x, const json_t *summary);
 const char *local_pod_state_name(enum local_pod_state s);
 
 #endif

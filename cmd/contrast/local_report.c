@@ -119,7 +119,7 @@ static json_t *pod_json(const struct local_replica *r, json_int_t totals[2])
 	return p;
 }
 
-CT_RESULT local_write_summary(struct local_ctx *x)
+CT_RESULT local_write_summary(struct local_ctx *x, json_t **out)
 {
 	json_int_t totals[2] = { 0, 0 };
 	unsigned admitted = 0, refused = 0;
@@ -138,9 +138,10 @@ CT_RESULT local_write_summary(struct local_ctx *x)
 		json_array_append_new(pods, pod_json(r, totals));
 	}
 	json_t *s = json_pack(
-		"{s:s, s:s, s:s, s:i, s:i, s:i, s:o, s:o, s:i, s:{s:I, s:I, s:i, s:i, s:i, s:i}, s:O}",
+		"{s:s, s:s, s:o, s:i, s:i, s:i, s:o, s:o, s:i, s:{s:I, s:I, s:i, s:i, s:i, s:i}, s:O}",
 		"workdir", x->dir, "scenario", local_scenario_name(x->o->scenario),
-		"coordinator_user_api", "", "manifest_generation", (int)x->manifest_generation,
+		"coordinator_user_api", json_sprintf("127.0.0.1:%u", x->o->coordinator_port),
+		"manifest_generation", (int)x->manifest_generation,
 		"pods_admitted", (int)admitted, "pods_refused", (int)refused,
 		"refused", refusals, "pods", pods,
 		"certificates_issued", (int)x->certificates_issued,
@@ -150,28 +151,25 @@ CT_RESULT local_write_summary(struct local_ctx *x)
 		"anonymous_served", (int)x->anonymous_served,
 		"events", x->events);
 	CT_ENSURE(s != NULL, CT_ERR_NOMEM, "summary: out of memory");
-	json_object_set_new(s, "coordinator_user_api",
-			    json_sprintf("127.0.0.1:%u", x->o->coordinator_port));
 	text = json_dumps(s, JSON_INDENT(2) | JSON_SORT_KEYS);
-	json_decref(s);
-	CT_ENSURE(text != NULL, CT_ERR_NOMEM, "summary: out of memory");
+	if (text == NULL) {
+		json_decref(s);
+		return CT_FAIL(CT_ERR_NOMEM, "summary: out of memory");
+	}
 	snprintf(path, sizeof(path), "%s/summary.json", x->dir);
 	size_t n = strlen(text);
 	text[n] = '\n'; /* replaces the NUL; written with its length */
 	res = ct_file_write_atomic(path, ct_span_make((const uint8_t *)text, n + 1), 0644);
 	free(text);
+	if (ct_ok(res) && out != NULL)
+		*out = s;
+	else
+		json_decref(s);
 	return res;
 }
 
-void local_print_summary(const struct local_ctx *x)
+void local_print_summary(const struct local_ctx *x, const json_t *s)
 {
-	json_t *s;
-	char path[LOCAL_PATH_MAX + 16];
-
-	snprintf(path, sizeof(path), "%s/summary.json", x->dir);
-	s = json_load_file(path, 0, NULL);
-	if (s == NULL)
-		return;
 	printf("\n%-34s %-16s %-16s %s\n", "POD", "ADDRESS", "STATE", "DETAIL");
 	for (size_t i = 0; i < x->nreps; i++) {
 		const struct local_replica *r = &x->reps[i];
@@ -194,7 +192,7 @@ void local_print_summary(const struct local_ctx *x)
 	const json_t *m = json_object_get(s, "mtls");
 	printf("\nmanifest generation %d; pods admitted %d, refused %d; mesh certificates "
 	       "issued %d\nmTLS: %d requests served, %d refused (probes: %d of %d served "
-	       "with a mesh certificate, %d of %d refused without)\nsummary: %s\n",
+	       "with a mesh certificate, %d of %d refused without)\nsummary: %s/summary.json\n",
 	       (int)json_integer_value(json_object_get(s, "manifest_generation")),
 	       (int)json_integer_value(json_object_get(s, "pods_admitted")),
 	       (int)json_integer_value(json_object_get(s, "pods_refused")),
@@ -202,6 +200,5 @@ void local_print_summary(const struct local_ctx *x)
 	       (int)json_integer_value(json_object_get(m, "requests_served")),
 	       (int)json_integer_value(json_object_get(m, "requests_refused")),
 	       x->probes_ok, x->probes_ok + x->probes_failed, x->anonymous_refused,
-	       x->anonymous_refused + x->anonymous_served, path);
-	json_decref(s);
+	       x->anonymous_refused + x->anonymous_served, x->dir);
 }

@@ -251,6 +251,7 @@ int local_up(const struct local_up_opts *o)
 	size_t npaths = o->n_paths ? o->n_paths : 1;
 	int lock_fd = -1, rc = CT_EXIT_FAILED;
 	enum ct_err category = CT_ERR_IO;
+	json_t *summary = NULL;
 	ct_result res = CT_OK;
 
 	memset(&x, 0, sizeof(x));
@@ -288,8 +289,8 @@ int local_up(const struct local_up_opts *o)
 	local_probe_traffic(&x);
 	local_step("contrast verify (as a third party)");
 	CT_TRY(verify(&x));
-	CT_TRY(local_write_summary(&x));
-	local_print_summary(&x);
+	CT_TRY(local_write_summary(&x, &summary));
+	local_print_summary(&x, summary);
 	rc = CT_EXIT_OK;
 	for (size_t i = 0; i < x.nreps; i++)
 		if (x.reps[i].state == LOCAL_POD_REFUSED && !x.reps[i].expect_refusal)
@@ -306,7 +307,7 @@ out:
 		if (x.dir[0] != '\0')
 			fprintf(stderr, "logs are in %s/logs/; `contrast local down --workdir %s` "
 					"stops what was started\n", x.dir, x.dir);
-		if (x.nreps > 0 && ct_ok(local_write_summary(&x)))
+		if (x.nreps > 0 && ct_ok(local_write_summary(&x, NULL)))
 			fprintf(stderr, "partial summary: %s/summary.json\n", x.dir);
 		ct_error_clear();
 		rc = category == CT_ERR_USAGE ? CT_EXIT_USAGE : CT_EXIT_FAILED;
@@ -315,6 +316,7 @@ out:
 		free(paths[i]);
 	free(paths);
 	local_pods_dispose(&x);
+	json_decref(summary);
 	json_decref(x.events);
 	if (lock_fd >= 0)
 		close(lock_fd);
