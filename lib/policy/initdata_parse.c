@@ -14,6 +14,7 @@
  */
 #include "policy/policy.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct toml_cursor {
@@ -211,11 +212,11 @@ static CT_RESULT key_value(struct toml_cursor *c, struct initdata_fields *f,
 	} else if (ct_ok(r) && !f->in_data && strcmp(key, "version") == 0) {
 		f->have_version = true;
 	} else if (ct_ok(r) && !f->in_data && strcmp(key, "algorithm") == 0) {
-		if (value.len >= sizeof(f->algorithm))
+		if (value.len >= sizeof(f->algorithm) ||
+		    memchr(value.data, '\0', value.len) != NULL)
 			r = toml_fail(c, "unknown algorithm");
 		else
-			memcpy(f->algorithm, value.data, value.len),
-				f->algorithm[value.len] = '\0';
+			snprintf(f->algorithm, sizeof(f->algorithm), "%s", ct_buf_cstr(&value));
 	}
 	ct_buf_dispose(&value);
 	return ct_ok(r) ? end_of_line(c) : r;

@@ -86,6 +86,7 @@ static void test_refusals(void **state)
 	/* policy.rego outside [data] is not the policy. */
 	expect_refused("version = \"1\"\nalgorithm = \"sha256\"\n\"policy.rego\" = 'x'\n[data]\n",
 		       "no [data]");
+	expect_refused("version = \"1\"\nalgorithm = \"sha256\\u0000x\"\n", "unknown algorithm");
 	expect_refused("version = \"1\"\n[other]\n", "line 2: unknown table");
 	expect_refused("version = \"1\"\n[data]\n[data]\n", "line 3: [data] given twice");
 	snprintf(doc, sizeof(doc), "%s\"policy.rego\" = 'a'\n\"policy.rego\" = 'b'\n", head);
