@@ -78,6 +78,7 @@ struct local_ctx {
 	const char *maps[LOCAL_IMAGE_MAPS_MAX + 3]; /* "REF=COMMAND" */
 	unsigned nmaps;
 	char net[16];                    /* "127.A.B." */
+	char user_api[32];               /* "127.0.0.1:PORT", the Coordinator's */
 	struct ct_k8s_set set;           /* DIR/deployment as generated */
 	struct ct_policy_gen gen;        /* to build agent requests */
 	struct ct_image_source *images;

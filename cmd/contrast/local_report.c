@@ -140,7 +140,7 @@ CT_RESULT local_write_summary(struct local_ctx *x, json_t **out)
 	json_t *s = json_pack(
 		"{s:s, s:s, s:o, s:i, s:i, s:i, s:o, s:o, s:i, s:{s:I, s:I, s:i, s:i, s:i, s:i}, s:O}",
 		"workdir", x->dir, "scenario", local_scenario_name(x->o->scenario),
-		"coordinator_user_api", json_sprintf("127.0.0.1:%u", x->o->coordinator_port),
+		"coordinator_user_api", json_string(x->user_api),
 		"manifest_generation", (int)x->manifest_generation,
 		"pods_admitted", (int)admitted, "pods_refused", (int)refused,
 		"refused", refusals, "pods", pods,
@@ -177,8 +177,7 @@ void local_print_summary(const struct local_ctx *x, const json_t *s)
 		if (r->reason[0] != '\0')
 			snprintf(detail, sizeof(detail), "%s", r->reason);
 		else if (r->is_coordinator)
-			snprintf(detail, sizeof(detail), "Coordinator, user API 127.0.0.1:%u",
-				 x->o->coordinator_port);
+			snprintf(detail, sizeof(detail), "Coordinator, user API %s", x->user_api);
 		else
 			for (unsigned k = 0; k < r->ncontainers; k++) {
 				size_t l = strlen(detail);

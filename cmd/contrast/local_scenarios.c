@@ -149,8 +149,7 @@ static CT_RESULT rolling_restart(struct local_ctx *x, const char *why)
 
 static CT_RESULT recover(struct local_ctx *x)
 {
-	char coord[64];
-	const char *args[] = { "recover", "-c", coord, "--seedshare-owner-key",
+	const char *args[] = { "recover", "-c", x->user_api, "--seedshare-owner-key",
 			       "seedshare-owner.pem", "--seed", "seed-shares.json",
 			       "-m", "manifest.json", NULL };
 	struct local_replica *c = x->coordinator;
@@ -160,7 +159,6 @@ static CT_RESULT recover(struct local_ctx *x)
 	event(x, c->state == LOCAL_POD_ADMITTED, "Coordinator restarted",
 	      c->state == LOCAL_POD_ADMITTED ? "running, sealed (its state dir survived)"
 					     : c->reason);
-	snprintf(coord, sizeof(coord), "127.0.0.1:%u", x->o->coordinator_port);
 	CT_GUARD(local_run_contrast(x, "contrast-recover", args));
 	event(x, true, "contrast recover", "unsealed with the seed share");
 	return rolling_restart(x, "rolling restart after recovery (new mesh CA)");
@@ -169,15 +167,13 @@ static CT_RESULT recover(struct local_ctx *x)
 /* Adds the environment variable `var` (e.g. "{name: X, value: \"1\"}") to
  * the first container of t's pod in its deployment file, as a user editing
  * the YAML would. */
-static CT_RESULT edit_deployment(struct local_ctx *x, struct local_replica *t,
-				 const char *var_yaml)
+static CT_RESULT edit_deployment(struct local_replica *t, const char *var_yaml)
 {
 	struct ct_k8s_set s;
 	struct ct_buf out;
 	const char *file = t->pod->doc->file;
 	ct_result res;
 
-	(void)x;
 	ct_k8s_set_init(&s);
 	ct_buf_init(&out, CT_K8S_FILE_MAX);
 	res = ct_k8s_load_file(&s, file, false);
@@ -218,7 +214,7 @@ static CT_RESULT edited_pod(struct local_ctx *x, struct local_replica *t)
 	char what[LOCAL_NAME_MAX * 2 + 96];
 	struct local_replica *r;
 
-	CT_GUARD(edit_deployment(x, t, "{name: DEBUG_SHELL, value: \"1\"}"));
+	CT_GUARD(edit_deployment(t, "{name: DEBUG_SHELL, value: \"1\"}"));
 	CT_GUARD(local_pods_reload(x));
 	CT_GUARD(local_pods_add_replica(x, t->pod, &r));
 	snprintf(what, sizeof(what), "edited pod %s (env DEBUG_SHELL=1 added to the YAML of "
@@ -230,7 +226,7 @@ static CT_RESULT update(struct local_ctx *x, struct local_replica *t)
 {
 	char what[LOCAL_NAME_MAX + 96];
 
-	CT_GUARD(edit_deployment(x, t, "{name: CONTRAST_LOCAL_UPDATE, value: \"2\"}"));
+	CT_GUARD(edit_deployment(t, "{name: CONTRAST_LOCAL_UPDATE, value: \"2\"}"));
 	snprintf(what, sizeof(what), "deployment edited (%s: env CONTRAST_LOCAL_UPDATE=2)",
 		 t->pod->name);
 	event(x, true, what, "contrast generate again");

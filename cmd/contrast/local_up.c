@@ -155,6 +155,7 @@ static CT_RESULT prepare(struct local_ctx *x, int *lock_fd)
 	for (unsigned i = 0; i < x->o->n_image_maps; i++)
 		x->maps[x->nmaps++] = x->o->image_maps[i];
 
+	snprintf(x->user_api, sizeof(x->user_api), "127.0.0.1:%u", x->o->coordinator_port);
 	CT_GUARD(ct_mkdir_p(x->o->workdir, 0700));
 	CT_GUARD(real_path(x->o->workdir, x->dir, sizeof(x->dir)));
 	CT_ENSURE(chdir(x->dir) == 0, CT_ERR_IO, "%s: %s", x->dir, strerror(errno));
@@ -203,21 +204,18 @@ static CT_RESULT start_simulator(struct local_ctx *x, char *ark, size_t len)
 
 CT_RESULT local_set_manifest(struct local_ctx *x, const char *log_name)
 {
-	char coord[64];
-	const char *args[] = { "set", "-c", coord, "-m", "manifest.json",
+	const char *args[] = { "set", "-c", x->user_api, "-m", "manifest.json",
 			       "--workload-owner-key", "workload-owner.pem", "deployment",
 			       NULL };
 
-	snprintf(coord, sizeof(coord), "127.0.0.1:%u", x->o->coordinator_port);
 	return local_run_contrast(x, log_name, args);
 }
 
 static CT_RESULT verify(struct local_ctx *x)
 {
-	char coord[64], path[64];
-	const char *args[] = { "verify", "-c", coord, "-m", "manifest.json", NULL };
+	char path[64];
+	const char *args[] = { "verify", "-c", x->user_api, "-m", "manifest.json", NULL };
 
-	snprintf(coord, sizeof(coord), "127.0.0.1:%u", x->o->coordinator_port);
 	CT_GUARD(local_run_contrast(x, "contrast-verify", args));
 	x->manifest_generation = 0;
 	for (;;) {
@@ -276,8 +274,8 @@ int local_up(const struct local_up_opts *o)
 	CT_TRY(local_generate(&x));
 	CT_TRY(local_pods_load(&x));
 	CT_TRY(local_pods_plan(&x));
-	local_step("Coordinator in a simulated VM (%s, user API 127.0.0.1:%u)", x.coordinator->ip,
-	     o->coordinator_port);
+	local_step("Coordinator in a simulated VM (%s, user API %s)", x.coordinator->ip,
+		   x.user_api);
 	CT_TRY(local_pod_launch(&x, x.coordinator, NULL));
 	CT_TRY_ENSURE(x.coordinator->state == LOCAL_POD_ADMITTED, CT_ERR_POLICY,
 		      "the Coordinator's pod was refused: %s", x.coordinator->reason);
@@ -298,8 +296,8 @@ int local_up(const struct local_up_opts *o)
 	if (x.scenario_failed)
 		rc = CT_EXIT_FAILED;
 	printf("\nThe deployment keeps running. Check it as a third party, then stop it:\n"
-	       "  CONTRAST_ALLOW_SIMULATED=1 contrast verify -c 127.0.0.1:%u -m %s/manifest.json\n"
-	       "  contrast local down --workdir %s\n", o->coordinator_port, x.dir, x.dir);
+	       "  CONTRAST_ALLOW_SIMULATED=1 contrast verify -c %s -m %s/manifest.json\n"
+	       "  contrast local down --workdir %s\n", x.user_api, x.dir, x.dir);
 out:
 	if (!ct_ok(res)) {
 		category = ct_error_category();
