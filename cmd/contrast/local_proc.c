@@ -199,6 +199,8 @@ ct_result local_proc_spawn(const char *workdir, const char *name,
 	char state;
 	if (!read_stat(out->pid, &out->start_time, &state))
 		return CT_FAIL(CT_ERR_IO, "%s: exited at once (see its log)", name);
+	/* The child wrote the same record before exec (it survives our being
+	 * killed); writing it here as well means it exists when we return. */
 	return write_record(workdir, out);
 }
 
