@@ -14,11 +14,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-n=0; failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-quiet() { "$@" >/dev/null 2>&1; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi; }
+. "$(dirname "$0")/tap.sh"
 
 # --- a root CA, a mesh CA (self-signed + intermediate with the same key),
 # leaves for web, store and a client; a foreign CA and its leaf.
@@ -98,5 +94,4 @@ for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
 for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
 pids=()
 check "graceful shutdown writes final stats" grep -q '"service":"web"' web.stats
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

@@ -19,11 +19,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-n=0; failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-quiet() { "$@" >/dev/null 2>&1; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi; }
+. "$(dirname "$0")/tap.sh"
 js() { python3 -c "import json,sys; d=json.load(open('$W/summary.json')); print($1)"; }
 # Runs up; when it fails, its output goes to the TAP stream as comments.
 up() {
@@ -148,5 +144,4 @@ check "unknown scenario: exit 2" bash -c "'$C' local up --scenario nope >/dev/nu
 check "a missing path is named: exit 2" bash -c \
 	"'$C' local up --workdir '$T/x' /nonexistent.yml 2>&1 | grep -q nonexistent"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done
